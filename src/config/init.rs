@@ -1,0 +1,83 @@
+//! `stackgen init`: a starter config that spells out every setting with its description.
+//!
+//! The comments come from the schema, so the starter file documents exactly the fields the
+//! loader accepts, and it is written from the merged defaults, so it validates as it is.
+
+use serde_json::Value as Json;
+
+/// Name of the schema file the modeline points at; `stackgen schema` writes its content.
+pub const SCHEMA_FILE: &str = "stackgen.schema.json";
+
+/// A commented config equal to the given layers' result.
+pub fn starter(config: &super::MonitoringStack, profiles: &[String]) -> String {
+    let schema = super::schema();
+    let value = serde_json::to_value(config).expect("config serializes");
+    let mut out = format!(
+        "# yaml-language-server: $schema=./{SCHEMA_FILE}\n\
+         # A stackgen config{}. Write the schema beside it for editor completion:\n\
+         #   stackgen schema > {SCHEMA_FILE}\n\
+         # Every value below is what stackgen uses when the key is left out; delete what you\n\
+         # do not change. Render with: stackgen render -c this-file.yaml\n",
+        if profiles.is_empty() { String::new() } else { format!(" starting from profile {}", profiles.join(", ")) }
+    );
+    if let Json::Object(map) = &value {
+        emit_map(&mut out, map, Some(&schema), &schema, 0);
+    }
+    out
+}
+
+fn resolve<'a>(root: &'a Json, schema: Option<&'a Json>) -> Option<&'a Json> {
+    let mut schema = schema?;
+    for _ in 0..8 {
+        if let Some(r) = schema.get("$ref").and_then(Json::as_str) {
+            schema = root.get("$defs")?.get(r.strip_prefix("#/$defs/")?)?;
+        } else if let Some(first) = schema.get("anyOf").and_then(Json::as_array).and_then(|b| b.first()) {
+            schema = first;
+        } else {
+            break;
+        }
+    }
+    Some(schema)
+}
+
+fn emit_map(out: &mut String, map: &serde_json::Map<String, Json>, schema: Option<&Json>, root: &Json, depth: usize) {
+    let indent = "  ".repeat(depth);
+    let schema = resolve(root, schema);
+    for (key, value) in map {
+        let field = schema
+            .and_then(|s| s.get("properties"))
+            .and_then(|p| p.get(key))
+            .or_else(|| schema.and_then(|s| s.get("additionalProperties")));
+        if let Some(description) = field.and_then(|f| f.get("description").or_else(|| resolve(root, Some(f))?.get("description"))).and_then(Json::as_str) {
+            for line in description.lines() {
+                out.push_str(&format!("{indent}# {line}\n"));
+            }
+        }
+        let key_text = scalar(&Json::String(key.clone()));
+        match value {
+            Json::Object(inner) if !inner.is_empty() => {
+                out.push_str(&format!("{indent}{key_text}:\n"));
+                emit_map(out, inner, field, root, depth + 1);
+            }
+            Json::Array(items) if items.iter().any(Json::is_object) => {
+                out.push_str(&format!("{indent}{key_text}:\n"));
+                for item in items {
+                    let text = crate::yaml::to_string(item);
+                    for (i, line) in text.lines().enumerate() {
+                        let bullet = if i == 0 { "- " } else { "  " };
+                        out.push_str(&format!("{indent}  {bullet}{line}\n"));
+                    }
+                }
+            }
+            other => out.push_str(&format!("{indent}{key_text}: {}\n", scalar(other))),
+        }
+    }
+}
+
+/// A scalar or flow collection on one line, quoted where a YAML 1.1 reader would misread it.
+fn scalar(value: &Json) -> String {
+    match value {
+        Json::Array(_) | Json::Object(_) => value.to_string(),
+        _ => crate::yaml::to_string(value).trim_end().to_owned(),
+    }
+}

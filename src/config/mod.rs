@@ -1,0 +1,83 @@
+//! The config half of the pipeline: layers in, a validated `MonitoringStack` out.
+
+pub mod init;
+pub mod load;
+pub mod model;
+pub mod profiles;
+pub mod source;
+mod structure;
+mod suggest;
+pub mod tree;
+pub mod types;
+pub mod validate;
+
+use crate::diagnostic::Diagnostic;
+pub use load::{Document, Inputs};
+pub use model::MonitoringStack;
+use source::Sources;
+use tree::{Node, Path};
+
+/// A config that passed every rule, with its warnings.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: MonitoringStack,
+    pub tree: Node,
+    pub sources: Sources,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why a config was refused: every diagnostic of the run, errors and warnings alike.
+#[derive(Debug)]
+pub struct Rejected {
+    pub sources: Sources,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The JSON Schema of the config, generated from the same types serde reads.
+pub fn schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(MonitoringStack)).expect("schema serializes")
+}
+
+/// Merges the layers, checks their structure, reads them into the typed model and runs
+/// every validation rule; all problems of one run are reported together.
+pub fn load(inputs: &Inputs) -> Result<Loaded, Rejected> {
+    let merged = load::merge(inputs);
+    let mut diagnostics = merged.diagnostics;
+    let schema = schema();
+    let (structural, rejected) = structure::StructureChecker::new(&schema).check(&merged.tree);
+    diagnostics.extend(structural);
+    // Without the values at fault (the defaults take their place) the rest of the config can
+    // still be validated, so one run reports every problem. Later siblings first, so list
+    // indexes stay right while removing.
+    let mut repaired = merged.tree.clone();
+    let mut rejected = rejected;
+    rejected.sort_by_key(|p| std::cmp::Reverse(p.to_string()));
+    for path in &rejected {
+        repaired.remove(path);
+    }
+    let config: MonitoringStack = match serde_path_to_error::deserialize(repaired.to_json()) {
+        Ok(config) => config,
+        Err(_) if diagnostics.iter().any(Diagnostic::is_error) => {
+            // A value the structural check rejected left a gap serde cannot fill; its error
+            // is already reported, and anything serde says now would only repeat it.
+            return Err(Rejected { sources: merged.sources, diagnostics });
+        }
+        Err(e) => {
+            // The structural check mirrors the schema, so this is a gap in it; still say where.
+            let path = format!("{}", e.path());
+            let origin = Path::parse(&path).ok().map(|p| merged.tree.origin_of(&p));
+            diagnostics.push(Diagnostic::error(e.inner().to_string()).at(path).from_origin(origin));
+            return Err(Rejected { sources: merged.sources, diagnostics });
+        }
+    };
+    diagnostics.extend(validate::validate(&config, &merged.tree));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(Rejected { sources: merged.sources, diagnostics });
+    }
+    Ok(Loaded {
+        config,
+        tree: merged.tree,
+        sources: merged.sources,
+        warnings: diagnostics,
+    })
+}

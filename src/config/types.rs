@@ -1,0 +1,279 @@
+//! Scalar types that parse and check themselves: durations, quantities, names, images.
+//!
+//! Each type owns one regular expression. The same expression goes into the JSON Schema
+//! (`pattern`), so editors, `stackgen schema` and the structural check agree with the parser.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Declares a string newtype checked by `$pattern` (plus an optional extra check).
+macro_rules! checked_string {
+    ($(#[$doc:meta])* $name:ident, $pattern:expr, $max:expr, $what:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            pub const PATTERN: &'static str = $pattern;
+            pub const MAX_LEN: usize = $max;
+            /// What the value must look like, for error messages.
+            pub const EXPECTED: &'static str = $what;
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            fn regex() -> &'static Regex {
+                static RE: LazyLock<Regex> = LazyLock::new(|| Regex::new($pattern).expect("valid pattern"));
+                &RE
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                if s.len() > Self::MAX_LEN {
+                    return Err(format!("`{s}` is longer than {} characters", Self::MAX_LEN));
+                }
+                if !Self::regex().is_match(s) {
+                    return Err(format!("`{s}` is not {}", Self::EXPECTED));
+                }
+                Ok(Self(s.to_owned()))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({
+                    "type": "string",
+                    "pattern": $pattern,
+                    "maxLength": $max,
+                    "description": $what,
+                })
+            }
+        }
+    };
+}
+
+checked_string!(
+    /// A Prometheus label name.
+    LabelName,
+    r"^[a-zA-Z_][a-zA-Z0-9_]*$",
+    1024,
+    "a label name: a letter or `_`, then letters, digits or `_`"
+);
+
+checked_string!(
+    /// A DNS-1123 label: the shape of Kubernetes object and namespace names.
+    Dns1123Label,
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+    63,
+    "a DNS-1123 label: lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters"
+);
+
+checked_string!(
+    /// A DNS subdomain (RFC 1123), such as an ingress domain.
+    DnsName,
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+    253,
+    "a DNS name: dot-separated lowercase labels of letters, digits and `-`"
+);
+
+checked_string!(
+    /// A container image pinned by tag and/or digest: `registry/repo:tag[@sha256:…]`.
+    ImageRef,
+    r"^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+((:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$",
+    512,
+    "an image reference with a registry and a tag or digest, such as `quay.io/thanos/thanos:v0.39.2`"
+);
+
+checked_string!(
+    /// A `host:port` gRPC endpoint of another cluster's Store API.
+    Endpoint,
+    r"^(dns\+|dnssrv\+)?[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:[0-9]{1,5})$",
+    300,
+    "a `host:port` endpoint (optionally prefixed `dns+` or `dnssrv+`), such as `thanos-querier.eu1.example.com:10901`"
+);
+
+checked_string!(
+    /// A Prometheus duration such as `30s`, `2h`, `1h30m` or `2y`; `0s` or `0` means off.
+    Duration,
+    r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$",
+    64,
+    "a duration: a number and a unit (`ms`, `s`, `m`, `h`, `d`, `w`, `y`), such as `30s`, `2h` or `1h30m`"
+);
+
+checked_string!(
+    /// A Kubernetes resource quantity such as `500m`, `2Gi` or `1`.
+    Quantity,
+    r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$",
+    64,
+    "a Kubernetes quantity such as `500m`, `2Gi` or `1`"
+);
+
+impl Duration {
+    /// The length in milliseconds; the pattern guarantees the shape, so only overflow saturates.
+    pub fn millis(&self) -> u64 {
+        const UNITS: [(&str, u64); 7] = [
+            ("ms", 1),
+            ("y", 365 * 24 * 3_600_000),
+            ("w", 7 * 24 * 3_600_000),
+            ("d", 24 * 3_600_000),
+            ("h", 3_600_000),
+            ("m", 60_000),
+            ("s", 1000),
+        ];
+        let mut total: u64 = 0;
+        let mut rest = self.0.as_str();
+        while !rest.is_empty() {
+            let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let number: u64 = rest[..digits].parse().unwrap_or(u64::MAX);
+            rest = &rest[digits..];
+            let Some((unit, factor)) = UNITS.iter().find(|(unit, _)| rest.starts_with(unit)) else {
+                break;
+            };
+            total = total.saturating_add(number.saturating_mul(*factor));
+            rest = &rest[unit.len()..];
+        }
+        total
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.millis() == 0
+    }
+
+    /// Builds a duration from a literal that is known to be valid (defaults only).
+    pub(crate) fn lit(s: &str) -> Self {
+        s.parse().expect("valid built-in duration")
+    }
+}
+
+impl Quantity {
+    pub(crate) fn lit(s: &str) -> Self {
+        s.parse().expect("valid built-in quantity")
+    }
+}
+
+impl ImageRef {
+    pub(crate) fn lit(s: &str) -> Self {
+        s.parse().expect("valid built-in image")
+    }
+
+    /// The tag, used as the `app.kubernetes.io/version` label (digest-only images have none).
+    pub fn tag(&self) -> Option<&str> {
+        let without_digest = self.0.split('@').next().unwrap_or_default();
+        let last_slash = without_digest.rfind('/').unwrap_or(0);
+        without_digest[last_slash..].split_once(':').map(|(_, tag)| tag)
+    }
+}
+
+impl LabelName {
+    pub(crate) fn lit(s: &str) -> Self {
+        s.parse().expect("valid built-in label name")
+    }
+}
+
+impl Dns1123Label {
+    pub(crate) fn lit(s: &str) -> Self {
+        s.parse().expect("valid built-in name")
+    }
+}
+
+impl DnsName {
+    pub(crate) fn lit(s: &str) -> Self {
+        s.parse().expect("valid built-in domain")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_and_measure() {
+        assert_eq!(Duration::lit("2h").millis(), 7_200_000);
+        assert_eq!(Duration::lit("1h30m").millis(), 5_400_000);
+        assert_eq!(Duration::lit("40h").millis(), 40 * 3_600_000);
+        assert_eq!(Duration::lit("500ms").millis(), 500);
+        assert!(Duration::lit("0").is_zero());
+        assert!(Duration::lit("0s").is_zero());
+        assert!("2x".parse::<Duration>().is_err());
+        assert!("h".parse::<Duration>().is_err());
+        assert!("".parse::<Duration>().is_err());
+    }
+
+    #[test]
+    fn quantities_follow_kubernetes() {
+        for ok in ["500m", "2Gi", "1", "0.5", "1e3", "20G"] {
+            assert!(ok.parse::<Quantity>().is_ok(), "{ok}");
+        }
+        for bad in ["2 Gi", "Gi", "-1", "2gb", ""] {
+            assert!(bad.parse::<Quantity>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_are_dns_1123_labels() {
+        assert!("monitoring".parse::<Dns1123Label>().is_ok());
+        assert!("Monitoring".parse::<Dns1123Label>().is_err());
+        assert!("-x".parse::<Dns1123Label>().is_err());
+        assert!("a".repeat(64).parse::<Dns1123Label>().is_err());
+        assert!("example.com".parse::<DnsName>().is_ok());
+        assert!("example..com".parse::<DnsName>().is_err());
+        assert!("exa mple.com".parse::<DnsName>().is_err());
+    }
+
+    #[test]
+    fn label_names_follow_prometheus() {
+        assert!("replica".parse::<LabelName>().is_ok());
+        assert!("_x9".parse::<LabelName>().is_ok());
+        assert!("9x".parse::<LabelName>().is_err());
+        assert!("a-b".parse::<LabelName>().is_err());
+    }
+
+    #[test]
+    fn images_need_a_tag_or_digest() {
+        let digest = format!("quay.io/thanos/thanos:v0.39.2@sha256:{}", "a".repeat(64));
+        assert!(digest.parse::<ImageRef>().is_ok());
+        assert!("quay.io/thanos/thanos:v0.39.2".parse::<ImageRef>().is_ok());
+        assert!("localhost:5000/thanos:dev".parse::<ImageRef>().is_ok());
+        assert!("quay.io/thanos/thanos".parse::<ImageRef>().is_err());
+        assert!("thanos:v1".parse::<ImageRef>().is_err());
+        assert_eq!(ImageRef::lit("localhost:5000/x/thanos:dev").tag(), Some("dev"));
+        assert_eq!(ImageRef::lit(&digest).tag(), Some("v0.39.2"));
+    }
+
+    #[test]
+    fn endpoints_need_a_port() {
+        assert!("thanos.eu1.example.com:10901".parse::<Endpoint>().is_ok());
+        assert!("dnssrv+_grpc._tcp.x:10901".parse::<Endpoint>().is_err());
+        assert!("thanos.eu1.example.com".parse::<Endpoint>().is_err());
+    }
+}

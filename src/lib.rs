@@ -1,0 +1,9 @@
+//! stackgen: one typed, validated config in; the manifests of an HA Prometheus + Thanos
+//! monitoring stack out.
+//!
+//! The pipeline is load → merge → validate (`config`) → render → check (`render`) → emit
+//! (`output`). Everything here is pure: the binary does the I/O.
+
+pub mod config;
+pub mod diagnostic;
+pub mod yaml;

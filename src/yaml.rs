@@ -1,0 +1,18 @@
+//! YAML in and out through serde-saphyr, with the options every output of stackgen uses.
+
+use serde::Serialize;
+
+/// Serializer settings: block style, strings quoted where a YAML 1.1 reader (kubectl) would
+/// read them as something else, and long single-line strings (PromQL, annotations) never
+/// folded, while multi-line strings (embedded configs) become literal blocks.
+fn options() -> serde_saphyr::SerializerOptions {
+    serde_saphyr::ser_options! {
+        folded_wrap_chars: usize::MAX,
+        min_fold_chars: usize::MAX,
+    }
+}
+
+/// Serializes `value` as one YAML document (no `---`).
+pub fn to_string<T: Serialize>(value: &T) -> String {
+    serde_saphyr::to_string_with_options(value, options()).expect("JSON-shaped values always serialize")
+}
