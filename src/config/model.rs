@@ -447,6 +447,9 @@ pub struct WorkloadIdentity {
     /// EKS IRSA: the IAM role ARN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aws_role_arn: Option<String>,
+    /// AKS Workload Identity: the client ID of the managed identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azure_client_id: Option<String>,
 }
 
 /// The Thanos components.
