@@ -360,7 +360,8 @@ pub struct ObjectStorage {
     pub ruler_bucket: String,
     /// Secret holding the credentials; only referenced, never rendered. For `gcs` the key is a
     /// service-account JSON file; for `s3` the Secret holds `AWS_ACCESS_KEY_ID` and
-    /// `AWS_SECRET_ACCESS_KEY`; for `azure`, `AZURE_STORAGE_ACCOUNT_KEY`. Unset with workload identity.
+    /// `AWS_SECRET_ACCESS_KEY` (and `key` is unused). Unset with workload identity; `azure`
+    /// always authenticates through workload identity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials_secret: Option<SecretKeyRef>,
     /// S3 settings (`provider: s3`).

@@ -309,6 +309,11 @@ fn object_storage_is_complete(spec: &Spec, f: &mut Findings) {
             "is missing, and Azure needs a storage account".to_owned(),
             "add `azure: {storageAccount: <name>}`",
         ),
+        Provider::Azure if os.credentials_secret.is_some() => f.error(
+            "spec.objectStorage.credentialsSecret",
+            "cannot be used with Azure".to_owned(),
+            "Thanos reads an Azure account key only from its config file, which stackgen never fills with secrets; set `credentialsSecret: null` and `workloadIdentity.azureClientId`",
+        ),
         Provider::Filesystem => f.warn(
             "spec.objectStorage.provider",
             "`filesystem` keeps blocks on a pod volume: for demos only".to_owned(),
@@ -336,6 +341,13 @@ fn object_storage_is_complete(spec: &Spec, f: &mut Findings) {
                 "spec.objectStorage.workloadIdentity.gcpServiceAccount",
                 "GKE Workload Identity only reaches GCS".to_owned(),
                 "use `awsRoleArn` with S3, or `provider: gcs`",
+            );
+        }
+        if wi.azure_client_id.is_some() && os.provider != Provider::Azure {
+            f.error(
+                "spec.objectStorage.workloadIdentity.azureClientId",
+                "AKS Workload Identity only reaches Azure storage".to_owned(),
+                "use `gcpServiceAccount` with GCS, `awsRoleArn` with S3, or `provider: azure`",
             );
         }
         if wi.aws_role_arn.is_some() && os.provider != Provider::S3 {
@@ -550,3 +562,7 @@ fn dashboards_have_data(spec: &Spec, f: &mut Findings) {
         f.warn("spec.grafana.dashboards", "the `cluster` dashboard reads kube-state-metrics, which is off".to_owned(), "turn `kubeStateMetrics.enabled` on, or drop the dashboard");
     }
 }
+
+#[cfg(test)]
+#[path = "validate_tests.rs"]
+mod tests;

@@ -1,0 +1,1 @@
+//! One passing and one failing case per validation rule.
