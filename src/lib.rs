@@ -7,3 +7,5 @@
 pub mod config;
 pub mod diagnostic;
 pub mod yaml;
+pub mod output;
+pub mod render;

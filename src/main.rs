@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use cli::{Cli, Command, InputArgs};
+use cli::{Cli, Command, Format, InputArgs};
 use stackgen::config::{self, Document, Inputs, Loaded};
 use stackgen::diagnostic::render_all;
 
@@ -39,8 +39,22 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             eprintln!("config is valid{}", warnings_suffix(&loaded));
             Ok(0)
         }
-        Command::Render(_) => {
-            anyhow::bail!("render is not implemented yet")
+        Command::Render(args) => {
+            let Some(loaded) = load(&args.inputs)? else { return Ok(INVALID) };
+            let objects = stackgen::render::render(&loaded.config)?;
+            match &args.output_dir {
+                Some(dir) => {
+                    let files = stackgen::output::directory_files(&objects);
+                    stackgen::output::write_directory(dir, &files)
+                        .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", dir.display()))?;
+                    eprintln!("wrote {} objects to {}", objects.len(), dir.display());
+                    Ok(0)
+                }
+                None => match args.format {
+                    Format::Yaml => emit(stackgen::output::yaml_stream(&objects).as_bytes()),
+                    Format::Json => emit(stackgen::output::json_list(&objects).as_bytes()),
+                },
+            }
         }
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&config::schema())?;

@@ -1,0 +1,107 @@
+//! The round-trip check: every rendered document goes through its k8s-openapi type and back.
+//!
+//! k8s-openapi ignores unknown fields when deserialising, so a misspelt field would simply
+//! vanish. Comparing every non-null path of what the template wrote with what the typed
+//! object gives back turns such a slip into an error naming the template and the field.
+
+use k8s_openapi::api::{apps, core, networking, policy, rbac};
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::Value as Json;
+
+/// The typed, canonical form of `doc`, or why it is not a valid object of its kind.
+pub fn round_trip(doc: &Json) -> Result<Json, String> {
+    let api_version = doc.get("apiVersion").and_then(Json::as_str).unwrap_or_default();
+    let kind = doc.get("kind").and_then(Json::as_str).unwrap_or_default();
+    let typed = match (api_version, kind) {
+        ("v1", "Namespace") => through::<core::v1::Namespace>(doc),
+        ("v1", "ServiceAccount") => through::<core::v1::ServiceAccount>(doc),
+        ("v1", "ConfigMap") => through::<core::v1::ConfigMap>(doc),
+        ("v1", "Secret") => through::<core::v1::Secret>(doc),
+        ("v1", "Service") => through::<core::v1::Service>(doc),
+        ("v1", "PersistentVolumeClaim") => through::<core::v1::PersistentVolumeClaim>(doc),
+        ("apps/v1", "StatefulSet") => through::<apps::v1::StatefulSet>(doc),
+        ("apps/v1", "Deployment") => through::<apps::v1::Deployment>(doc),
+        ("apps/v1", "DaemonSet") => through::<apps::v1::DaemonSet>(doc),
+        ("rbac.authorization.k8s.io/v1", "ClusterRole") => through::<rbac::v1::ClusterRole>(doc),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => through::<rbac::v1::ClusterRoleBinding>(doc),
+        ("rbac.authorization.k8s.io/v1", "Role") => through::<rbac::v1::Role>(doc),
+        ("rbac.authorization.k8s.io/v1", "RoleBinding") => through::<rbac::v1::RoleBinding>(doc),
+        ("policy/v1", "PodDisruptionBudget") => through::<policy::v1::PodDisruptionBudget>(doc),
+        ("networking.k8s.io/v1", "Ingress") => through::<networking::v1::Ingress>(doc),
+        ("networking.k8s.io/v1", "NetworkPolicy") => through::<networking::v1::NetworkPolicy>(doc),
+        _ => return Err(format!("no Kubernetes type for apiVersion `{api_version}`, kind `{kind}`")),
+    }?;
+    match first_loss(doc, &typed, "") {
+        Some(loss) => Err(loss),
+        None => Ok(typed),
+    }
+}
+
+fn through<T: DeserializeOwned + Serialize>(doc: &Json) -> Result<Json, String> {
+    let typed: T = serde_path_to_error::deserialize(doc).map_err(|e| format!("field `{}`: {}", e.path(), e.inner()))?;
+    serde_json::to_value(typed).map_err(|e| e.to_string())
+}
+
+/// The first non-null path of `written` that `typed` lost or changed.
+fn first_loss(written: &Json, typed: &Json, path: &str) -> Option<String> {
+    match written {
+        Json::Null => None,
+        Json::Object(map) => map.iter().find_map(|(key, value)| {
+            let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            match typed.get(key) {
+                Some(t) => first_loss(value, t, &child),
+                None if value.is_null() => None,
+                None => Some(format!("field `{child}` is not part of the Kubernetes type (misspelt or misplaced?)")),
+            }
+        }),
+        Json::Array(items) => {
+            let Some(typed_items) = typed.as_array().filter(|t| t.len() == items.len()) else {
+                return Some(format!("list `{path}` changed length in the round-trip"));
+            };
+            items
+                .iter()
+                .zip(typed_items)
+                .enumerate()
+                .find_map(|(i, (w, t))| first_loss(w, t, &format!("{path}[{i}]")))
+        }
+        scalar if scalar == typed => None,
+        scalar => Some(format!("field `{path}`: wrote {scalar}, the Kubernetes type reads {typed}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_trip;
+    use serde_json::json;
+
+    #[test]
+    fn a_misspelt_field_fails_the_round_trip() {
+        let doc = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "x"},
+            "spec": {"replicsa": 3, "selector": {"matchLabels": {"a": "b"}},
+                     "template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}},
+        });
+        let err = round_trip(&doc).unwrap_err();
+        assert!(err.contains("spec.replicsa"), "{err}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_fails_the_round_trip() {
+        let doc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"},
+                         "spec": {"ports": [{"port": "http"}]}});
+        assert!(round_trip(&doc).unwrap_err().contains("spec.ports[0].port"));
+    }
+
+    #[test]
+    fn a_well_formed_object_round_trips() {
+        let doc = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"on": "yes"}});
+        assert_eq!(round_trip(&doc).unwrap()["data"]["on"], "yes");
+    }
+
+    #[test]
+    fn an_unknown_kind_is_refused() {
+        let doc = json!({"apiVersion": "v9", "kind": "Thing", "metadata": {"name": "x"}});
+        assert!(round_trip(&doc).is_err());
+    }
+}

@@ -1,0 +1,309 @@
+//! Typed models of the formats stackgen embeds (Prometheus, rule files, Alertmanager,
+//! Grafana provisioning), limited to what it writes and refusing unknown fields. Reading a
+//! rendered config into them is the check; most fields are never read afterwards.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::config::model::RuleGroup;
+use crate::config::types::{Duration, LabelName};
+
+/// A Prometheus rule file.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFileDoc {
+    pub groups: Vec<RuleGroup>,
+}
+
+/// The part of Prometheus's config format that stackgen writes; anything else is a bug.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromConfig {
+    pub global: PromGlobal,
+    pub rule_files: Vec<String>,
+    #[serde(default)]
+    pub alerting: Option<PromAlerting>,
+    pub scrape_configs: Vec<ScrapeConfig>,
+}
+
+impl PromConfig {
+    pub fn check(&self) -> Result<(), String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for job in &self.scrape_configs {
+            if !seen.insert(job.job_name.as_str()) {
+                return Err(format!("scrape job `{}` appears twice", job.job_name));
+            }
+            for r in &job.relabel_configs {
+                r.check(&job.job_name)?;
+            }
+        }
+        if let Some(alerting) = &self.alerting {
+            for r in &alerting.alert_relabel_configs {
+                r.check("alerting")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromGlobal {
+    pub scrape_interval: Duration,
+    pub evaluation_interval: Duration,
+    pub external_labels: BTreeMap<LabelName, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromAlerting {
+    pub alert_relabel_configs: Vec<Relabel>,
+    pub alertmanagers: Vec<AlertmanagerTarget>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertmanagerTarget {
+    pub scheme: String,
+    pub dns_sd_configs: Vec<DnsSd>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsSd {
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScrapeConfig {
+    pub job_name: String,
+    #[serde(default)]
+    pub scheme: Option<Scheme>,
+    #[serde(default)]
+    pub metrics_path: Option<String>,
+    #[serde(default)]
+    pub honor_labels: Option<bool>,
+    pub kubernetes_sd_configs: Vec<KubernetesSd>,
+    #[serde(default)]
+    pub authorization: Option<Authorization>,
+    #[serde(default)]
+    pub tls_config: Option<TlsConfig>,
+    pub relabel_configs: Vec<Relabel>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+/// `kubernetes_sd_configs`, which Debian's promtool cannot check: its roles and fields.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesSd {
+    pub role: KubernetesRole,
+    #[serde(default)]
+    pub namespaces: Option<Namespaces>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum KubernetesRole {
+    Node,
+    Pod,
+    Service,
+    Endpoints,
+    EndpointSlice,
+    Ingress,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Namespaces {
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authorization {
+    pub credentials_file: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    pub ca_file: String,
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relabel {
+    #[serde(default)]
+    pub source_labels: Vec<LabelName>,
+    #[serde(default)]
+    pub regex: Option<String>,
+    #[serde(default)]
+    pub target_label: Option<String>,
+    #[serde(default)]
+    pub replacement: Option<String>,
+    #[serde(default)]
+    pub action: Option<RelabelAction>,
+}
+
+impl Relabel {
+    pub fn check(&self, job: &str) -> Result<(), String> {
+        if let Some(regex) = &self.regex
+            && let Err(e) = regex::Regex::new(&format!("^(?:{regex})$"))
+        {
+            return Err(format!("job `{job}`: relabel regex `{regex}` does not compile: {e}"));
+        }
+        let needs_target = matches!(self.action, None | Some(RelabelAction::Replace));
+        if needs_target && self.target_label.is_none() {
+            return Err(format!("job `{job}`: a replace relabeling needs `target_label`"));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RelabelAction {
+    Replace,
+    Keep,
+    Drop,
+    Labelmap,
+    Labeldrop,
+    Labelkeep,
+}
+
+/// The part of Alertmanager's config format that stackgen writes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertmanagerConfig {
+    pub global: AmGlobal,
+    pub route: AmRoute,
+    pub inhibit_rules: Vec<AmInhibit>,
+    pub receivers: Vec<AmReceiver>,
+}
+
+impl AlertmanagerConfig {
+    pub fn check(&self) -> Result<(), String> {
+        let names: Vec<&str> = self.receivers.iter().map(|r| r.name.as_str()).collect();
+        let routed = std::iter::once(&self.route.receiver).chain(self.route.routes.iter().map(|r| &r.receiver));
+        for receiver in routed {
+            if !names.contains(&receiver.as_str()) {
+                return Err(format!("route to undefined receiver `{receiver}`"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmGlobal {
+    pub resolve_timeout: Duration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmRoute {
+    pub receiver: String,
+    pub group_by: Vec<LabelName>,
+    pub group_wait: Duration,
+    pub group_interval: Duration,
+    pub repeat_interval: Duration,
+    pub routes: Vec<AmChildRoute>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmChildRoute {
+    pub receiver: String,
+    pub matchers: Vec<String>,
+    #[serde(rename = "continue")]
+    pub _continue: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmInhibit {
+    pub source_matchers: Vec<String>,
+    pub target_matchers: Vec<String>,
+    pub equal: Vec<LabelName>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmReceiver {
+    pub name: String,
+    #[serde(default)]
+    pub webhook_configs: Vec<AmFileIntegration>,
+    #[serde(default)]
+    pub slack_configs: Vec<AmFileIntegration>,
+    #[serde(default)]
+    pub pagerduty_configs: Vec<AmFileIntegration>,
+}
+
+/// An integration whose secret is a mounted file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmFileIntegration {
+    #[serde(default)]
+    pub url_file: Option<String>,
+    #[serde(default)]
+    pub api_url_file: Option<String>,
+    #[serde(default)]
+    pub routing_key_file: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    pub send_resolved: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrafanaDatasources {
+    pub api_version: u32,
+    pub datasources: Vec<GrafanaDatasource>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrafanaDatasource {
+    pub name: String,
+    pub uid: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub access: String,
+    pub url: String,
+    pub is_default: bool,
+    pub editable: bool,
+    pub json_data: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrafanaProviders {
+    pub api_version: u32,
+    pub providers: Vec<GrafanaProvider>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GrafanaProvider {
+    pub name: String,
+    pub org_id: u32,
+    pub folder: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub disable_deletion: bool,
+    pub allow_ui_updates: bool,
+    pub options: BTreeMap<String, Json>,
+}

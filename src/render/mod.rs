@@ -1,0 +1,185 @@
+//! The render half of the pipeline: validated config → context → templates → objects that
+//! passed the round-trip check, in install order.
+
+mod assets;
+pub mod check;
+pub mod context;
+mod embedded;
+pub mod formats;
+pub mod names;
+pub mod order;
+pub mod templates;
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use minijinja::value::Serde;
+use minijinja::{Value, context};
+use serde_json::{Value as Json, json};
+
+use crate::config::MonitoringStack;
+use context::{Context, Workload};
+use templates::Templates;
+
+pub use embedded::grafana_variables_to_promql;
+
+/// A template that produced something other than a valid object: a bug in stackgen, never
+/// in the user's config (validation ran before), reported with the template that caused it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError {
+    pub template: String,
+    pub message: String,
+}
+
+impl RenderError {
+    pub fn new(template: &str, message: impl Into<String>) -> Self {
+        Self { template: template.to_owned(), message: message.into() }
+    }
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "internal error in template `{}`: {}", self.template, self.message)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// One rendered, checked Kubernetes object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    /// The template it came from.
+    pub template: String,
+    /// Its canonical form: what k8s-openapi serialises after the round-trip.
+    pub value: Json,
+}
+
+impl Object {
+    fn field(&self, pointer: &str) -> &str {
+        self.value.pointer(pointer).and_then(Json::as_str).unwrap_or_default()
+    }
+    pub fn api_version(&self) -> &str {
+        self.field("/apiVersion")
+    }
+    pub fn kind(&self) -> &str {
+        self.field("/kind")
+    }
+    pub fn name(&self) -> &str {
+        self.field("/metadata/name")
+    }
+    pub fn namespace(&self) -> &str {
+        self.field("/metadata/namespace")
+    }
+    /// The component it belongs to: its `app.kubernetes.io/name` label, or its template folder.
+    pub fn component(&self) -> &str {
+        let label = self.field("/metadata/labels/app.kubernetes.io~1name");
+        if label.is_empty() { self.template.split('/').next().unwrap_or("stack") } else { label }
+    }
+}
+
+static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::new);
+
+/// Renders every object of the stack, each checked, sorted in install order.
+pub fn render(config: &MonitoringStack) -> Result<Vec<Object>, RenderError> {
+    let mut ctx = Context::new(config);
+    embedded::fill(&mut ctx, config, &TEMPLATES)?;
+    let base = Value::from(Serde(&ctx));
+    let mut objects = Vec::new();
+    for (template, item) in plan(&ctx) {
+        let vars = context! { item => Value::from(Serde(&item)), ..base.clone() };
+        let text = TEMPLATES.render(template, &vars)?;
+        objects.push(check_document(template, &text)?);
+    }
+    objects.sort_by(|a, b| {
+        (order::rank(a.kind()), a.namespace(), a.name(), a.kind()).cmp(&(order::rank(b.kind()), b.namespace(), b.name(), b.kind()))
+    });
+    if let Some(pair) = objects.windows(2).find(|w| w[0].kind() == w[1].kind() && w[0].namespace() == w[1].namespace() && w[0].name() == w[1].name()) {
+        return Err(RenderError::new(&pair[1].template, format!("{} `{}` is also rendered by `{}`", pair[1].kind(), pair[1].name(), pair[0].template)));
+    }
+    Ok(objects)
+}
+
+/// Parses one rendered template and runs the round-trip check on it.
+pub fn check_document(template: &str, text: &str) -> Result<Object, RenderError> {
+    let written: Json = serde_saphyr::from_str(text)
+        .map_err(|e| RenderError::new(template, format!("rendered invalid YAML: {}", e.to_string().lines().next().unwrap_or_default())))?;
+    let value = check::round_trip(&written).map_err(|m| RenderError::new(template, m))?;
+    Ok(Object { template: template.to_owned(), value })
+}
+
+/// Which templates to render, each with its `item` where a template serves several objects.
+fn plan(ctx: &Context) -> Vec<(&'static str, Json)> {
+    let none = Json::Null;
+    let mut jobs: Vec<(&'static str, Json)> = vec![("namespace/namespace.yaml.j2", none.clone())];
+    let mut workloads: Vec<&Workload> = vec![&ctx.prometheus.workload, &ctx.query, &ctx.store, &ctx.compact];
+    workloads.extend(ctx.ruler.as_ref().map(|r| &r.workload));
+    workloads.extend(ctx.alertmanager.as_ref().map(|a| &a.workload));
+    workloads.extend(ctx.kube_state_metrics.as_ref().map(|k| &k.workload));
+    workloads.extend(ctx.node_exporter.as_ref());
+    workloads.extend(ctx.grafana.as_ref().map(|g| &g.workload));
+    for w in &workloads {
+        let item = serde_json::to_value(w).expect("workload serializes");
+        jobs.push(("common/serviceaccount.yaml.j2", item.clone()));
+        if w.pdb {
+            jobs.push(("common/poddisruptionbudget.yaml.j2", item));
+        }
+    }
+
+    jobs.extend(
+        [
+            "prometheus/clusterrole.yaml.j2",
+            "prometheus/clusterrolebinding.yaml.j2",
+            "prometheus/configmap-config.yaml.j2",
+            "prometheus/configmap-rules.yaml.j2",
+            "prometheus/service.yaml.j2",
+            "prometheus/statefulset.yaml.j2",
+            "store/service-store-api.yaml.j2",
+            "store/statefulset.yaml.j2",
+            "query/deployment.yaml.j2",
+            "query/service.yaml.j2",
+            "compact/statefulset.yaml.j2",
+            "compact/service.yaml.j2",
+        ]
+        .map(|t| (t, none.clone())),
+    );
+    for pod in &ctx.prometheus.pod_services {
+        jobs.push(("prometheus/service-pod.yaml.j2", json!({"pod": pod})));
+    }
+    let objstore = &ctx.objstore;
+    jobs.push(("objstore/secret.yaml.j2", json!({"name": objstore.secret, "labels": objstore.labels, "data": objstore.data})));
+    if objstore.filesystem_claim.is_some() {
+        jobs.push(("objstore/persistentvolumeclaim.yaml.j2", none.clone()));
+    }
+    if ctx.ruler.is_some() {
+        jobs.push(("objstore/secret.yaml.j2", json!({"name": objstore.ruler_secret, "labels": objstore.labels, "data": objstore.ruler_data})));
+        jobs.extend(["ruler/statefulset.yaml.j2", "ruler/service.yaml.j2", "ruler/configmap-rules.yaml.j2"].map(|t| (t, none.clone())));
+    }
+    if ctx.alertmanager.is_some() {
+        jobs.extend(
+            ["alertmanager/configmap.yaml.j2", "alertmanager/statefulset.yaml.j2", "alertmanager/service.yaml.j2", "alertmanager/service-cluster.yaml.j2"]
+                .map(|t| (t, none.clone())),
+        );
+    }
+    if ctx.kube_state_metrics.is_some() {
+        jobs.extend(
+            ["kube-state-metrics/clusterrole.yaml.j2", "kube-state-metrics/clusterrolebinding.yaml.j2", "kube-state-metrics/deployment.yaml.j2", "kube-state-metrics/service.yaml.j2"]
+                .map(|t| (t, none.clone())),
+        );
+    }
+    if ctx.node_exporter.is_some() {
+        jobs.extend(["node-exporter/daemonset.yaml.j2", "node-exporter/service.yaml.j2"].map(|t| (t, none.clone())));
+    }
+    if let Some(grafana) = &ctx.grafana {
+        jobs.extend(
+            ["grafana/deployment.yaml.j2", "grafana/service.yaml.j2", "grafana/configmap-datasources.yaml.j2", "grafana/configmap-dashboard-provider.yaml.j2"]
+                .map(|t| (t, none.clone())),
+        );
+        for (name, data) in &grafana.dashboards {
+            jobs.push(("grafana/configmap-dashboard.yaml.j2", json!({"name": name, "data": data})));
+        }
+    }
+    if ctx.ingress.as_ref().is_some_and(|i| !i.rules.is_empty()) {
+        jobs.push(("ingress/ingress.yaml.j2", none));
+    }
+    jobs
+}
