@@ -79,7 +79,12 @@ impl Diagnostic {
         }
         if let Some(origin) = &self.origin {
             let _ = writeln!(out, "  --> {origin}");
-            if let Origin::File { source, line, column, .. } = origin
+            if let Origin::File {
+                source,
+                line,
+                column,
+                ..
+            } = origin
                 && let Some(text) = sources.line(*source, *line)
             {
                 let number = line.to_string();
@@ -103,7 +108,12 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &Sources) -> String {
     // Document order: by input, line and column; flags and defaults after the files.
     let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
     sorted.sort_by_key(|d| match &d.origin {
-        Some(Origin::File { source, line, column, .. }) => (0, *source, *line, *column),
+        Some(Origin::File {
+            source,
+            line,
+            column,
+            ..
+        }) => (0, *source, *line, *column),
         Some(Origin::Set(_)) => (1, 0, 0, 0),
         Some(Origin::Default) | None => (2, 0, 0, 0),
     });

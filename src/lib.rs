@@ -6,6 +6,6 @@
 
 pub mod config;
 pub mod diagnostic;
-pub mod yaml;
 pub mod output;
 pub mod render;
+pub mod yaml;

@@ -35,12 +35,16 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Validate(inputs) => {
-            let Some(loaded) = load(&inputs)? else { return Ok(INVALID) };
+            let Some(loaded) = load(&inputs)? else {
+                return Ok(INVALID);
+            };
             eprintln!("config is valid{}", warnings_suffix(&loaded));
             Ok(0)
         }
         Command::Render(args) => {
-            let Some(loaded) = load(&args.inputs)? else { return Ok(INVALID) };
+            let Some(loaded) = load(&args.inputs)? else {
+                return Ok(INVALID);
+            };
             let objects = stackgen::render::render(&loaded.config)?;
             match &args.output_dir {
                 Some(dir) => {
@@ -61,7 +65,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             emit(format!("{schema}\n").as_bytes())
         }
         Command::Profiles => {
-            let width = config::profiles::all().iter().map(|p| p.name.len()).max().unwrap_or(0);
+            let width = config::profiles::all()
+                .iter()
+                .map(|p| p.name.len())
+                .max()
+                .unwrap_or(0);
             let mut out = String::new();
             for p in config::profiles::all() {
                 out.push_str(&format!("{:width$}  {}\n", p.name, p.summary));
@@ -69,8 +77,13 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             emit(out.as_bytes())
         }
         Command::Init(args) => {
-            let inputs = InputArgs { profiles: args.profiles.clone(), ..InputArgs::default() };
-            let Some(loaded) = load(&inputs)? else { return Ok(INVALID) };
+            let inputs = InputArgs {
+                profiles: args.profiles.clone(),
+                ..InputArgs::default()
+            };
+            let Some(loaded) = load(&inputs)? else {
+                return Ok(INVALID);
+            };
             emit(config::init::starter(&loaded.config, &args.profiles).as_bytes())
         }
     }
@@ -96,8 +109,9 @@ fn load(args: &InputArgs) -> anyhow::Result<Option<Loaded>> {
                 .map_err(|e| anyhow::anyhow!("cannot read the config from stdin: {e}"))?;
             ("<stdin>".to_owned(), text)
         } else {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("cannot read config file `{}`: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!("cannot read config file `{}`: {e}", path.display())
+            })?;
             (path.display().to_string(), text)
         };
         documents.push(Document { name, text });

@@ -14,5 +14,6 @@ fn options() -> serde_saphyr::SerializerOptions {
 
 /// Serializes `value` as one YAML document (no `---`).
 pub fn to_string<T: Serialize>(value: &T) -> String {
-    serde_saphyr::to_string_with_options(value, options()).expect("JSON-shaped values always serialize")
+    serde_saphyr::to_string_with_options(value, options())
+        .expect("JSON-shaped values always serialize")
 }

@@ -18,7 +18,11 @@ pub fn starter(config: &super::MonitoringStack, profiles: &[String]) -> String {
          #   stackgen schema > {SCHEMA_FILE}\n\
          # Every value below is what stackgen uses when the key is left out; delete what you\n\
          # do not change. Render with: stackgen render -c this-file.yaml\n",
-        if profiles.is_empty() { String::new() } else { format!(" starting from profile {}", profiles.join(", ")) }
+        if profiles.is_empty() {
+            String::new()
+        } else {
+            format!(" starting from profile {}", profiles.join(", "))
+        }
     );
     if let Json::Object(map) = &value {
         emit_map(&mut out, map, Some(&schema), &schema, 0);
@@ -31,7 +35,11 @@ fn resolve<'a>(root: &'a Json, schema: Option<&'a Json>) -> Option<&'a Json> {
     for _ in 0..8 {
         if let Some(r) = schema.get("$ref").and_then(Json::as_str) {
             schema = root.get("$defs")?.get(r.strip_prefix("#/$defs/")?)?;
-        } else if let Some(first) = schema.get("anyOf").and_then(Json::as_array).and_then(|b| b.first()) {
+        } else if let Some(first) = schema
+            .get("anyOf")
+            .and_then(Json::as_array)
+            .and_then(|b| b.first())
+        {
             schema = first;
         } else {
             break;
@@ -40,7 +48,13 @@ fn resolve<'a>(root: &'a Json, schema: Option<&'a Json>) -> Option<&'a Json> {
     Some(schema)
 }
 
-fn emit_map(out: &mut String, map: &serde_json::Map<String, Json>, schema: Option<&Json>, root: &Json, depth: usize) {
+fn emit_map(
+    out: &mut String,
+    map: &serde_json::Map<String, Json>,
+    schema: Option<&Json>,
+    root: &Json,
+    depth: usize,
+) {
     let indent = "  ".repeat(depth);
     let schema = resolve(root, schema);
     for (key, value) in map {
@@ -48,7 +62,13 @@ fn emit_map(out: &mut String, map: &serde_json::Map<String, Json>, schema: Optio
             .and_then(|s| s.get("properties"))
             .and_then(|p| p.get(key))
             .or_else(|| schema.and_then(|s| s.get("additionalProperties")));
-        if let Some(description) = field.and_then(|f| f.get("description").or_else(|| resolve(root, Some(f))?.get("description"))).and_then(Json::as_str) {
+        if let Some(description) = field
+            .and_then(|f| {
+                f.get("description")
+                    .or_else(|| resolve(root, Some(f))?.get("description"))
+            })
+            .and_then(Json::as_str)
+        {
             for line in description.lines() {
                 out.push_str(&format!("{indent}# {line}\n"));
             }

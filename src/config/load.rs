@@ -41,13 +41,25 @@ pub fn merge(inputs: &Inputs) -> Merged {
     for name in &inputs.profiles {
         match profiles::find(name) {
             Some(profile) => {
-                layer(&mut tree, &mut sources, &mut diagnostics, &profile.file_name(), profile.text.to_owned());
+                layer(
+                    &mut tree,
+                    &mut sources,
+                    &mut diagnostics,
+                    &profile.file_name(),
+                    profile.text.to_owned(),
+                );
             }
             None => diagnostics.push(unknown_profile(name)),
         }
     }
     for document in &inputs.documents {
-        layer(&mut tree, &mut sources, &mut diagnostics, &document.name, document.text.clone());
+        layer(
+            &mut tree,
+            &mut sources,
+            &mut diagnostics,
+            &document.name,
+            document.text.clone(),
+        );
     }
     for set in &inputs.sets {
         if let Err(d) = apply_set(&mut tree, set) {
@@ -70,7 +82,13 @@ fn unknown_profile(name: &str) -> Diagnostic {
     Diagnostic::error(format!("unknown profile `{name}`")).help(help)
 }
 
-fn layer(tree: &mut Node, sources: &mut Sources, diagnostics: &mut Vec<Diagnostic>, name: &str, text: String) {
+fn layer(
+    tree: &mut Node,
+    sources: &mut Sources,
+    diagnostics: &mut Vec<Diagnostic>,
+    name: &str,
+    text: String,
+) {
     let (id, shared_name) = sources.add(name, text);
     let text = sources.text(id).unwrap_or_default();
     match Node::parse(text, id, &shared_name) {
@@ -78,9 +96,12 @@ fn layer(tree: &mut Node, sources: &mut Sources, diagnostics: &mut Vec<Diagnosti
             Value::Map(_) => tree.merge(node),
             Value::Null => {} // an empty file changes nothing
             ref other => diagnostics.push(
-                Diagnostic::error(format!("a config must be a map, found a {}", other.type_name()))
-                    .from_origin(Some(node.origin.clone()))
-                    .help("start from `stackgen init`"),
+                Diagnostic::error(format!(
+                    "a config must be a map, found a {}",
+                    other.type_name()
+                ))
+                .from_origin(Some(node.origin.clone()))
+                .help("start from `stackgen init`"),
             ),
         },
         Err(e) => diagnostics.push(yaml_error(&e, id, &shared_name)),
@@ -88,7 +109,11 @@ fn layer(tree: &mut Node, sources: &mut Sources, diagnostics: &mut Vec<Diagnosti
 }
 
 /// A YAML syntax error, located so the renderer can quote the line.
-fn yaml_error(error: &serde_saphyr::Error, source: usize, name: &std::sync::Arc<str>) -> Diagnostic {
+fn yaml_error(
+    error: &serde_saphyr::Error,
+    source: usize,
+    name: &std::sync::Arc<str>,
+) -> Diagnostic {
     let origin = error.location().map(|l| Origin::File {
         name: name.clone(),
         source,
@@ -97,37 +122,53 @@ fn yaml_error(error: &serde_saphyr::Error, source: usize, name: &std::sync::Arc<
     });
     // serde-saphyr's Display repeats the location and a snippet; our renderer draws its own.
     let full = error.to_string();
-    let message = full.lines().next().unwrap_or("malformed YAML").trim_start_matches("error: ");
+    let message = full
+        .lines()
+        .next()
+        .unwrap_or("malformed YAML")
+        .trim_start_matches("error: ");
     let message = message
         .split_once(": ")
         .filter(|(head, _)| head.starts_with("line "))
         .map_or(message, |(_, rest)| rest);
-    Diagnostic::error(format!("invalid YAML: {message}"))
-        .from_origin(origin.or_else(|| {
-            Some(Origin::File {
-                name: name.clone(),
-                source,
-                line: 1,
-                column: 1,
-            })
-        }))
+    Diagnostic::error(format!("invalid YAML: {message}")).from_origin(origin.or_else(|| {
+        Some(Origin::File {
+            name: name.clone(),
+            source,
+            line: 1,
+            column: 1,
+        })
+    }))
 }
 
 /// Applies one `--set PATH=VALUE`; the value is read as a YAML scalar (`3`, `true`, `"on"`).
 fn apply_set(tree: &mut Node, flag: &str) -> Result<(), Diagnostic> {
     let origin = Origin::Set(flag.into());
-    let fail = |message: String, help: &str| Err(Diagnostic::error(message).from_origin(Some(origin.clone())).help(help));
+    let fail = |message: String, help: &str| {
+        Err(Diagnostic::error(message)
+            .from_origin(Some(origin.clone()))
+            .help(help))
+    };
     let Some((path_text, value_text)) = flag.split_once('=') else {
-        return fail(format!("`{flag}` has no `=`"), "write `--set PATH=VALUE`, such as `--set prometheus.replicas=5`");
+        return fail(
+            format!("`{flag}` has no `=`"),
+            "write `--set PATH=VALUE`, such as `--set prometheus.replicas=5`",
+        );
     };
     let mut path = match Path::parse(path_text) {
         Ok(path) => path,
-        Err(message) => return fail(message, "paths are dot-separated keys with optional list indexes, such as `thanos.query.remoteEndpoints[0]`"),
+        Err(message) => {
+            return fail(
+                message,
+                "paths are dot-separated keys with optional list indexes, such as `thanos.query.remoteEndpoints[0]`",
+            );
+        }
     };
     // Helm users write paths below `spec`; the document's own top-level keys stay reachable.
     let rooted = matches!(path.0.first(), Some(super::tree::Segment::Key(k)) if ["apiVersion", "kind", "metadata", "spec"].contains(&k.as_str()));
     if !rooted {
-        path.0.insert(0, super::tree::Segment::Key("spec".to_owned()));
+        path.0
+            .insert(0, super::tree::Segment::Key("spec".to_owned()));
     }
     let value = parse_scalar(value_text, &origin)?;
     tree.set(&path, value).map_err(|message| {
@@ -143,9 +184,12 @@ fn parse_scalar(text: &str, origin: &Origin) -> Result<Node, Diagnostic> {
     }
     let name = std::sync::Arc::from("--set");
     let node = Node::parse(text, 0, &name).map_err(|e| {
-        Diagnostic::error(format!("cannot read the value `{text}`: {}", e.to_string().lines().next().unwrap_or_default()))
-            .from_origin(Some(origin.clone()))
-            .help("quote values with YAML syntax in them, such as `--set 'cluster=\"a: b\"'`")
+        Diagnostic::error(format!(
+            "cannot read the value `{text}`: {}",
+            e.to_string().lines().next().unwrap_or_default()
+        ))
+        .from_origin(Some(origin.clone()))
+        .help("quote values with YAML syntax in them, such as `--set 'cluster=\"a: b\"'`")
     })?;
     Ok(retag(node, origin))
 }
@@ -156,7 +200,11 @@ fn retag(mut node: Node, origin: &Origin) -> Node {
     node.key_origin = node.key_origin.map(|_| origin.clone());
     node.value = match node.value {
         Value::Seq(items) => Value::Seq(items.into_iter().map(|n| retag(n, origin)).collect()),
-        Value::Map(map) => Value::Map(map.into_iter().map(|(k, n)| (k, retag(n, origin))).collect()),
+        Value::Map(map) => Value::Map(
+            map.into_iter()
+                .map(|(k, n)| (k, retag(n, origin)))
+                .collect(),
+        ),
         other => other,
     };
     node

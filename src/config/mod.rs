@@ -60,19 +60,32 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Rejected> {
         Err(_) if diagnostics.iter().any(Diagnostic::is_error) => {
             // A value the structural check rejected left a gap serde cannot fill; its error
             // is already reported, and anything serde says now would only repeat it.
-            return Err(Rejected { sources: merged.sources, diagnostics });
+            return Err(Rejected {
+                sources: merged.sources,
+                diagnostics,
+            });
         }
         Err(e) => {
             // The structural check mirrors the schema, so this is a gap in it; still say where.
             let path = format!("{}", e.path());
             let origin = Path::parse(&path).ok().map(|p| merged.tree.origin_of(&p));
-            diagnostics.push(Diagnostic::error(e.inner().to_string()).at(path).from_origin(origin));
-            return Err(Rejected { sources: merged.sources, diagnostics });
+            diagnostics.push(
+                Diagnostic::error(e.inner().to_string())
+                    .at(path)
+                    .from_origin(origin),
+            );
+            return Err(Rejected {
+                sources: merged.sources,
+                diagnostics,
+            });
         }
     };
     diagnostics.extend(validate::validate(&config, &merged.tree));
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Rejected { sources: merged.sources, diagnostics });
+        return Err(Rejected {
+            sources: merged.sources,
+            diagnostics,
+        });
     }
     Ok(Loaded {
         config,

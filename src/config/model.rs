@@ -792,7 +792,9 @@ impl Default for Grafana {
 }
 
 /// Built-in dashboards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Dashboard {
     /// Kubernetes cluster overview: capacity, workloads, namespaces.

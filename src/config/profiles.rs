@@ -26,11 +26,26 @@ macro_rules! profile {
 }
 
 static PROFILES: [Profile; 5] = [
-    profile!("dev", "single replicas, filesystem object storage, no ingress: a laptop or CI cluster"),
-    profile!("eks", "Amazon EKS: S3 buckets reached through IRSA, gp3 volumes, spread over zones"),
-    profile!("gke", "Google GKE: GCS buckets reached through Workload Identity, spread over zones"),
-    profile!("ha", "the article's HA stack (the default): 3 Prometheus replicas, GCS, nginx ingress"),
-    profile!("observer", "a global querier: Query federates other clusters' Store APIs, Grafana and Ruler on top"),
+    profile!(
+        "dev",
+        "single replicas, filesystem object storage, no ingress: a laptop or CI cluster"
+    ),
+    profile!(
+        "eks",
+        "Amazon EKS: S3 buckets reached through IRSA, gp3 volumes, spread over zones"
+    ),
+    profile!(
+        "gke",
+        "Google GKE: GCS buckets reached through Workload Identity, spread over zones"
+    ),
+    profile!(
+        "ha",
+        "the article's HA stack (the default): 3 Prometheus replicas, GCS, nginx ingress"
+    ),
+    profile!(
+        "observer",
+        "a global querier: Query federates other clusters' Store APIs, Grafana and Ruler on top"
+    ),
 ];
 
 pub fn all() -> &'static [Profile] {

@@ -15,7 +15,7 @@ use crate::diagnostic::Diagnostic;
 
 pub struct StructureChecker<'a> {
     root: &'a Json,
-    patterns: HashMap<&'a str, Option<Regex>>,
+    patterns: HashMap<String, Option<Regex>>,
     diagnostics: Vec<Diagnostic>,
     /// Paths of the offending values, so the rest of the config can still be validated.
     rejected: Vec<Path>,
@@ -57,7 +57,10 @@ impl<'a> StructureChecker<'a> {
 
     fn report(&mut self, diagnostic: Diagnostic) {
         if let Some(path) = diagnostic.path.as_deref().and_then(|p| Path::parse(p).ok())
-            && diagnostic.message.starts_with("missing required field").eq(&false)
+            && diagnostic
+                .message
+                .starts_with("missing required field")
+                .eq(&false)
         {
             self.rejected.push(path);
         }
@@ -113,7 +116,10 @@ impl<'a> StructureChecker<'a> {
             return;
         }
         // Documented enums come out as one `const` branch per variant.
-        let constants: Vec<Json> = branches.iter().filter_map(|b| b.get("const").cloned()).collect();
+        let constants: Vec<Json> = branches
+            .iter()
+            .filter_map(|b| b.get("const").cloned())
+            .collect();
         if !constants.is_empty() && constants.len() == branches.len() {
             self.check_enum(node, &constants, path);
             return;
@@ -188,13 +194,16 @@ impl<'a> StructureChecker<'a> {
         ))
         .at(path.to_string())
         .from_origin(Some(node.origin.clone()));
-        if types.contains(&"string") && matches!(node.value, Value::Int(_) | Value::Float(_) | Value::Bool(_)) {
+        if types.contains(&"string")
+            && matches!(node.value, Value::Int(_) | Value::Float(_) | Value::Bool(_))
+        {
             diagnostic = diagnostic.help(format!(
                 "YAML read this as a {}; put it in quotes to make it a string",
                 node.value.type_name()
             ));
         } else if types.contains(&"boolean") && matches!(node.value, Value::String(_)) {
-            diagnostic = diagnostic.help("use `true` or `false` (YAML 1.2 reads `yes`, `on` and the like as strings)");
+            diagnostic = diagnostic
+                .help("use `true` or `false` (YAML 1.2 reads `yes`, `on` and the like as strings)");
         } else if let Some(description) = schema.get("description").and_then(Json::as_str) {
             diagnostic = diagnostic.help(first_sentence(description));
         }
@@ -202,9 +211,18 @@ impl<'a> StructureChecker<'a> {
         false
     }
 
-    fn walk_map(&mut self, node: &Node, map: &indexmap::IndexMap<String, Node>, schema: &'a Json, path: &Path) {
+    fn walk_map(
+        &mut self,
+        node: &Node,
+        map: &indexmap::IndexMap<String, Node>,
+        schema: &'a Json,
+        path: &Path,
+    ) {
         static EMPTY: std::sync::LazyLock<Map<String, Json>> = std::sync::LazyLock::new(Map::new);
-        let properties = schema.get("properties").and_then(Json::as_object).unwrap_or(&EMPTY);
+        let properties = schema
+            .get("properties")
+            .and_then(Json::as_object)
+            .unwrap_or(&EMPTY);
         let additional = schema.get("additionalProperties");
         for (key, child) in map {
             let child_path = path.key(key);
@@ -212,11 +230,36 @@ impl<'a> StructureChecker<'a> {
                 self.walk(child, child_schema, &child_path);
                 continue;
             }
+            // Maps with constrained keys (label names) come out as `patternProperties`.
+            if let Some(patterns) = schema.get("patternProperties").and_then(Json::as_object) {
+                let matching = patterns
+                    .iter()
+                    .find(|(p, _)| self.pattern(p).is_some_and(|re| re.is_match(key)));
+                match matching {
+                    Some((_, child_schema)) => self.walk(child, child_schema, &child_path),
+                    None => {
+                        let allowed: Vec<&str> = patterns.keys().map(String::as_str).collect();
+                        self.report(
+                            Diagnostic::error(format!("`{key}` is not a valid key here"))
+                                .at(child_path.to_string())
+                                .from_origin(child.key_origin.clone().or_else(|| Some(child.origin.clone())))
+                                .help(format!("keys must match {}: for label names, a letter or `_`, then letters, digits or `_`", quoted_list(&allowed))),
+                        );
+                    }
+                }
+                continue;
+            }
             match additional {
                 Some(Json::Bool(false)) => self.unknown_key(key, child, properties, path),
                 Some(extra @ Json::Object(_)) => {
                     if let Some(names) = schema.get("propertyNames") {
-                        let key_node = Node::new(Value::String(key.clone()), child.key_origin.clone().unwrap_or_else(|| child.origin.clone()));
+                        let key_node = Node::new(
+                            Value::String(key.clone()),
+                            child
+                                .key_origin
+                                .clone()
+                                .unwrap_or_else(|| child.origin.clone()),
+                        );
                         self.walk(&key_node, names, &child_path);
                     }
                     self.walk(child, extra, &child_path);
@@ -245,17 +288,32 @@ impl<'a> StructureChecker<'a> {
         }
     }
 
-    fn unknown_key(&mut self, key: &str, child: &Node, properties: &Map<String, Json>, path: &Path) {
+    fn unknown_key(
+        &mut self,
+        key: &str,
+        child: &Node,
+        properties: &Map<String, Json>,
+        path: &Path,
+    ) {
         let names: Vec<&str> = properties.keys().map(String::as_str).collect();
         let mut help = format!("fields allowed here: {}", quoted_list(&names));
         if let Some(best) = suggest::closest(key, names.iter().copied()) {
             help = format!("did you mean `{best}`? {help}");
         }
-        let place = if path.0.is_empty() { "at the top level".to_owned() } else { format!("in `{path}`") };
+        let place = if path.0.is_empty() {
+            "at the top level".to_owned()
+        } else {
+            format!("in `{path}`")
+        };
         self.report(
             Diagnostic::error(format!("unknown field `{key}` {place}"))
                 .at(path.key(key).to_string())
-                .from_origin(child.key_origin.clone().or_else(|| Some(child.origin.clone())))
+                .from_origin(
+                    child
+                        .key_origin
+                        .clone()
+                        .or_else(|| Some(child.origin.clone())),
+                )
                 .help(help),
         );
     }
@@ -279,7 +337,13 @@ impl<'a> StructureChecker<'a> {
                 .get("description")
                 .and_then(Json::as_str)
                 .map_or_else(|| "a valid value".to_owned(), first_sentence);
-            let why = if too_long { "is too long" } else if too_short { "is too short" } else { "is malformed" };
+            let why = if too_long {
+                "is too long"
+            } else if too_short {
+                "is too short"
+            } else {
+                "is malformed"
+            };
             self.report(
                 Diagnostic::error(format!("{} {why}", show(node)))
                     .at(path.to_string())
@@ -292,7 +356,8 @@ impl<'a> StructureChecker<'a> {
     fn check_integer(&mut self, node: &Node, i: i64, schema: &Json, path: &Path) {
         let min = schema.get("minimum").and_then(Json::as_i64);
         let max = schema.get("maximum").and_then(Json::as_i64).or_else(|| {
-            (schema.get("format").and_then(Json::as_str) == Some("uint32")).then_some(i64::from(u32::MAX))
+            (schema.get("format").and_then(Json::as_str) == Some("uint32"))
+                .then_some(i64::from(u32::MAX))
         });
         let below = min.is_some_and(|m| i < m);
         let above = max.is_some_and(|m| i > m);
@@ -312,9 +377,9 @@ impl<'a> StructureChecker<'a> {
         }
     }
 
-    fn pattern(&mut self, pattern: &'a str) -> Option<&Regex> {
+    fn pattern(&mut self, pattern: &str) -> Option<&Regex> {
         self.patterns
-            .entry(pattern)
+            .entry(pattern.to_owned())
             .or_insert_with(|| Regex::new(pattern).ok())
             .as_ref()
     }
@@ -330,12 +395,22 @@ fn show(node: &Node) -> String {
 }
 
 fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
-    names.iter().map(|n| format!("`{}`", n.as_ref())).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn first_sentence(description: &str) -> String {
-    let text = description.split("\n\n").next().unwrap_or(description).replace('\n', " ");
+    let text = description
+        .split("\n\n")
+        .next()
+        .unwrap_or(description)
+        .replace('\n', " ");
     let text = text.trim_end_matches('.');
     let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }

@@ -56,9 +56,12 @@ impl Path {
                     .find(']')
                     .filter(|_| rest.starts_with('['))
                     .ok_or_else(|| format!("malformed list index in `{text}`"))?;
-                let index = rest[1..close]
-                    .parse()
-                    .map_err(|_| format!("list index `{}` in `{text}` is not a number", &rest[1..close]))?;
+                let index = rest[1..close].parse().map_err(|_| {
+                    format!(
+                        "list index `{}` in `{text}` is not a number",
+                        &rest[1..close]
+                    )
+                })?;
                 segments.push(Segment::Index(index));
                 rest = &rest[close + 1..];
             }
@@ -192,7 +195,9 @@ impl Node {
             Value::Float(f) => serde_json::Number::from_f64(*f)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Seq(items) => {
+                serde_json::Value::Array(items.iter().map(Node::to_json).collect())
+            }
             Value::Map(map) => serde_json::Value::Object(
                 map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
             ),
@@ -226,11 +231,13 @@ impl Node {
 
     /// The node at `path`, if the merged config has one.
     pub fn get(&self, path: &Path) -> Option<&Node> {
-        path.0.iter().try_fold(self, |node, segment| match (segment, &node.value) {
-            (Segment::Key(key), Value::Map(map)) => map.get(key),
-            (Segment::Index(i), Value::Seq(items)) => items.get(*i),
-            _ => None,
-        })
+        path.0
+            .iter()
+            .try_fold(self, |node, segment| match (segment, &node.value) {
+                (Segment::Key(key), Value::Map(map)) => map.get(key),
+                (Segment::Index(i), Value::Seq(items)) => items.get(*i),
+                _ => None,
+            })
     }
 
     /// The origin of the deepest node that exists along `path`: a missing field of a
@@ -349,9 +356,9 @@ fn step_mut<'a>(
             if *i == len {
                 items.push(Node::new(Value::Null, origin.clone()));
             }
-            items
-                .get_mut(*i)
-                .ok_or_else(|| format!("index {i} is past the end of `{so_far}`, which has {len} item(s)"))
+            items.get_mut(*i).ok_or_else(|| {
+                format!("index {i} is past the end of `{so_far}`, which has {len} item(s)")
+            })
         }
         _ => Err(format!("`{so_far}` is a {type_name}, not a container")),
     }

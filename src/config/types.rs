@@ -37,6 +37,9 @@ macro_rules! checked_string {
         impl std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
+                if s.is_empty() {
+                    return Err(format!("an empty string is not {}", Self::EXPECTED));
+                }
                 if s.len() > Self::MAX_LEN {
                     return Err(format!("`{s}` is longer than {} characters", Self::MAX_LEN));
                 }
@@ -74,6 +77,7 @@ macro_rules! checked_string {
                 json_schema!({
                     "type": "string",
                     "pattern": $pattern,
+                    "minLength": 1,
                     "maxLength": $max,
                     "description": $what,
                 })
@@ -153,7 +157,9 @@ impl Duration {
         let mut total: u64 = 0;
         let mut rest = self.0.as_str();
         while !rest.is_empty() {
-            let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             let number: u64 = rest[..digits].parse().unwrap_or(u64::MAX);
             rest = &rest[digits..];
             let Some((unit, factor)) = UNITS.iter().find(|(unit, _)| rest.starts_with(unit)) else {
@@ -190,7 +196,9 @@ impl ImageRef {
     pub fn tag(&self) -> Option<&str> {
         let without_digest = self.0.split('@').next().unwrap_or_default();
         let last_slash = without_digest.rfind('/').unwrap_or(0);
-        without_digest[last_slash..].split_once(':').map(|(_, tag)| tag)
+        without_digest[last_slash..]
+            .split_once(':')
+            .map(|(_, tag)| tag)
     }
 }
 
@@ -266,7 +274,10 @@ mod tests {
         assert!("localhost:5000/thanos:dev".parse::<ImageRef>().is_ok());
         assert!("quay.io/thanos/thanos".parse::<ImageRef>().is_err());
         assert!("thanos:v1".parse::<ImageRef>().is_err());
-        assert_eq!(ImageRef::lit("localhost:5000/x/thanos:dev").tag(), Some("dev"));
+        assert_eq!(
+            ImageRef::lit("localhost:5000/x/thanos:dev").tag(),
+            Some("dev")
+        );
         assert_eq!(ImageRef::lit(&digest).tag(), Some("v0.39.2"));
     }
 

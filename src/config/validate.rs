@@ -43,7 +43,10 @@ impl Findings<'_> {
 
 /// Runs every rule over a config that passed the structural check.
 pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
-    let mut f = Findings { tree, out: Vec::new() };
+    let mut f = Findings {
+        tree,
+        out: Vec::new(),
+    };
     let spec = &config.spec;
     compactor_is_a_singleton(spec, &mut f);
     block_durations_allow_upload(spec, &mut f);
@@ -54,8 +57,16 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     object_storage_is_complete(spec, &mut f);
     replicas_are_highly_available(spec, &mut f);
     data_stays_on_volumes(spec, &mut f);
-    rule_files_parse("spec.prometheus.ruleFiles", &spec.prometheus.rule_files, &mut f);
-    rule_files_parse("spec.thanos.ruler.ruleFiles", &spec.thanos.ruler.rule_files, &mut f);
+    rule_files_parse(
+        "spec.prometheus.ruleFiles",
+        &spec.prometheus.rule_files,
+        &mut f,
+    );
+    rule_files_parse(
+        "spec.thanos.ruler.ruleFiles",
+        &spec.thanos.ruler.rule_files,
+        &mut f,
+    );
     alertmanager_routes_resolve(spec, &mut f);
     remote_endpoints_are_unique(spec, &mut f);
     exposed_uis_are_protected(spec, &mut f);
@@ -88,7 +99,10 @@ fn block_durations_allow_upload(spec: &Spec, f: &mut Findings) {
     } else if p.min_block_duration.millis() != DOCUMENTED_BLOCK_MILLIS {
         f.warn(
             "spec.prometheus.minBlockDuration",
-            format!("is `{}`; Thanos documents and tests `2h`", p.min_block_duration),
+            format!(
+                "is `{}`; Thanos documents and tests `2h`",
+                p.min_block_duration
+            ),
             "set `minBlockDuration` and `maxBlockDuration` to `2h` unless you know why not",
         );
     }
@@ -101,8 +115,16 @@ fn block_durations_allow_upload(spec: &Spec, f: &mut Findings) {
         );
     }
     if p.scrape_interval.is_zero() || p.evaluation_interval.is_zero() {
-        let path = if p.scrape_interval.is_zero() { "spec.prometheus.scrapeInterval" } else { "spec.prometheus.evaluationInterval" };
-        f.error(path, "must not be zero".to_owned(), "use a duration such as `30s`");
+        let path = if p.scrape_interval.is_zero() {
+            "spec.prometheus.scrapeInterval"
+        } else {
+            "spec.prometheus.evaluationInterval"
+        };
+        f.error(
+            path,
+            "must not be zero".to_owned(),
+            "use a duration such as `30s`",
+        );
     }
 }
 
@@ -127,7 +149,9 @@ fn retention_survives_downsampling(spec: &Spec, f: &mut Findings) {
     }
     // Zero keeps data forever, so it is the longest retention of all.
     let forever = |d: &super::types::Duration| if d.is_zero() { u64::MAX } else { d.millis() };
-    if c.downsampling && (forever(&r.five_minutes) < forever(&r.raw) || forever(&r.one_hour) < forever(&r.raw)) {
+    if c.downsampling
+        && (forever(&r.five_minutes) < forever(&r.raw) || forever(&r.one_hour) < forever(&r.raw))
+    {
         f.warn(
             "spec.thanos.compact.retention",
             format!(
@@ -162,7 +186,13 @@ fn labels_make_series_unique(spec: &Spec, f: &mut Findings) {
             "remove it from `externalLabels` and set `spec.cluster` instead",
         );
     }
-    for (path, label) in [("spec.replicaLabel", replica), ("spec.thanos.ruler.replicaLabel", spec.thanos.ruler.replica_label.as_str())] {
+    for (path, label) in [
+        ("spec.replicaLabel", replica),
+        (
+            "spec.thanos.ruler.replicaLabel",
+            spec.thanos.ruler.replica_label.as_str(),
+        ),
+    ] {
         if label == "cluster" {
             f.error(
                 path,
@@ -183,7 +213,11 @@ fn labels_make_series_unique(spec: &Spec, f: &mut Findings) {
     let ruler = &spec.thanos.ruler;
     if ruler.enabled {
         let ruler_replica = ruler.replica_label.as_str();
-        if ruler.external_labels.keys().any(|k| k.as_str() == ruler_replica) {
+        if ruler
+            .external_labels
+            .keys()
+            .any(|k| k.as_str() == ruler_replica)
+        {
             f.error(
                 &format!("spec.thanos.ruler.externalLabels.{ruler_replica}"),
                 format!("`{ruler_replica}` is the Ruler's replica label, set to its pod name"),
@@ -219,22 +253,34 @@ pub fn ruler_stream_labels(spec: &Spec) -> BTreeMap<String, String> {
     if own.is_empty() {
         BTreeMap::from([("ruler_cluster".to_owned(), spec.cluster.clone())])
     } else {
-        own.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+        own.iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
     }
 }
 
 fn sidecar_can_expand_variables(spec: &Spec, f: &mut Findings) {
-    static VAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)").expect("valid"));
+    static VAR: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)").expect("valid"));
     let mut values: Vec<(String, &str)> = vec![("spec.cluster".to_owned(), spec.cluster.as_str())];
-    values.extend(spec.external_labels.iter().map(|(k, v)| (format!("spec.externalLabels.{k}"), v.as_str())));
+    values.extend(
+        spec.external_labels
+            .iter()
+            .map(|(k, v)| (format!("spec.externalLabels.{k}"), v.as_str())),
+    );
     for (path, value) in values {
         for capture in VAR.captures_iter(value) {
             let name = &capture[1];
             if !SIDECAR_ENV.contains(&name) {
                 f.error(
                     &path,
-                    format!("`$({name})` is not in the sidecar's environment, so it would stay literal"),
-                    format!("the sidecar expands only {}", SIDECAR_ENV.map(|v| format!("`$({v})`")).join(" and ")),
+                    format!(
+                        "`$({name})` is not in the sidecar's environment, so it would stay literal"
+                    ),
+                    format!(
+                        "the sidecar expands only {}",
+                        SIDECAR_ENV.map(|v| format!("`$({v})`")).join(" and ")
+                    ),
                 );
             }
         }
@@ -256,7 +302,11 @@ fn buckets_follow_provider_rules(spec: &Spec, f: &mut Findings) {
     }
     for (path, bucket) in buckets {
         if let Err(why) = check_bucket(os.provider, bucket) {
-            f.error(path, format!("`{bucket}` is not a valid bucket name: {why}"), bucket_help(os.provider));
+            f.error(
+                path,
+                format!("`{bucket}` is not a valid bucket name: {why}"),
+                bucket_help(os.provider),
+            );
         }
     }
     if spec.thanos.ruler.enabled && os.bucket == os.ruler_bucket {
@@ -270,26 +320,58 @@ fn buckets_follow_provider_rules(spec: &Spec, f: &mut Findings) {
 
 fn bucket_help(provider: Provider) -> &'static str {
     match provider {
-        Provider::Gcs => "GCS bucket names have 3-63 characters: lowercase letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit",
-        Provider::S3 => "S3 bucket names have 3-63 characters: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit, no `..`",
-        Provider::Azure => "Azure container names have 3-63 characters: lowercase letters, digits and single `-`, starting with a letter or digit",
+        Provider::Gcs => {
+            "GCS bucket names have 3-63 characters: lowercase letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit"
+        }
+        Provider::S3 => {
+            "S3 bucket names have 3-63 characters: lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit, no `..`"
+        }
+        Provider::Azure => {
+            "Azure container names have 3-63 characters: lowercase letters, digits and single `-`, starting with a letter or digit"
+        }
         Provider::Filesystem => "a directory name: letters, digits, `-`, `_` and `.`",
     }
 }
 
 fn check_bucket(provider: Provider, bucket: &str) -> Result<(), &'static str> {
     let len = bucket.len();
-    let edges_ok = bucket.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && bucket.chars().last().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let only = |extra: &str| bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || extra.contains(c));
+    let edges_ok = bucket
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && bucket
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let only = |extra: &str| {
+        bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || extra.contains(c))
+    };
     match provider {
-        Provider::Gcs | Provider::S3 | Provider::Azure if !(3..=63).contains(&len) => Err("it must have 3 to 63 characters"),
-        Provider::Gcs if !only("-_.") => Err("it may hold only lowercase letters, digits, `-`, `_` and `.`"),
-        Provider::S3 if !only("-.") => Err("it may hold only lowercase letters, digits, `-` and `.`"),
+        Provider::Gcs | Provider::S3 | Provider::Azure if !(3..=63).contains(&len) => {
+            Err("it must have 3 to 63 characters")
+        }
+        Provider::Gcs if !only("-_.") => {
+            Err("it may hold only lowercase letters, digits, `-`, `_` and `.`")
+        }
+        Provider::S3 if !only("-.") => {
+            Err("it may hold only lowercase letters, digits, `-` and `.`")
+        }
         Provider::S3 if bucket.contains("..") => Err("it must not contain `..`"),
-        Provider::Azure if !only("-") || bucket.contains("--") => Err("it may hold only lowercase letters, digits and single `-`"),
-        Provider::Gcs | Provider::S3 | Provider::Azure if !edges_ok => Err("it must start and end with a letter or digit"),
-        Provider::Filesystem if bucket.is_empty() || !bucket.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || bucket.starts_with('.') => {
+        Provider::Azure if !only("-") || bucket.contains("--") => {
+            Err("it may hold only lowercase letters, digits and single `-`")
+        }
+        Provider::Gcs | Provider::S3 | Provider::Azure if !edges_ok => {
+            Err("it must start and end with a letter or digit")
+        }
+        Provider::Filesystem
+            if bucket.is_empty()
+                || !bucket
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                || bucket.starts_with('.') =>
+        {
             Err("it must be a plain directory name")
         }
         _ => Ok(()),
@@ -323,7 +405,11 @@ fn object_storage_is_complete(spec: &Spec, f: &mut Findings) {
     }
     if let Some(s3) = &os.s3 {
         if os.provider != Provider::S3 {
-            f.warn("spec.objectStorage.s3", format!("is ignored with provider `{:?}`", os.provider).to_lowercase(), "remove it, or set `provider: s3`");
+            f.warn(
+                "spec.objectStorage.s3",
+                format!("is ignored with provider `{:?}`", os.provider).to_lowercase(),
+                "remove it, or set `provider: s3`",
+            );
         } else if s3.endpoint.contains("://") || s3.endpoint.is_empty() {
             f.error(
                 "spec.objectStorage.s3.endpoint",
@@ -333,7 +419,11 @@ fn object_storage_is_complete(spec: &Spec, f: &mut Findings) {
         }
     }
     if os.azure.is_some() && os.provider != Provider::Azure {
-        f.warn("spec.objectStorage.azure", "is ignored unless `provider: azure`".to_owned(), "remove it, or set `provider: azure`");
+        f.warn(
+            "spec.objectStorage.azure",
+            "is ignored unless `provider: azure`".to_owned(),
+            "remove it, or set `provider: azure`",
+        );
     }
     if let Some(wi) = &os.workload_identity {
         if wi.gcp_service_account.is_some() && os.provider != Provider::Gcs {
@@ -387,33 +477,80 @@ fn object_storage_is_complete(spec: &Spec, f: &mut Findings) {
 
 fn replicas_are_highly_available(spec: &Spec, f: &mut Findings) {
     let mut components = vec![
-        ("spec.prometheus.replicas", "Prometheus", spec.prometheus.replicas, true),
-        ("spec.thanos.query.replicas", "Thanos Query", spec.thanos.query.replicas, true),
-        ("spec.thanos.store.replicas", "Thanos Store", spec.thanos.store.replicas, false),
+        (
+            "spec.prometheus.replicas",
+            "Prometheus",
+            spec.prometheus.replicas,
+            true,
+        ),
+        (
+            "spec.thanos.query.replicas",
+            "Thanos Query",
+            spec.thanos.query.replicas,
+            true,
+        ),
+        (
+            "spec.thanos.store.replicas",
+            "Thanos Store",
+            spec.thanos.store.replicas,
+            false,
+        ),
     ];
     if spec.alertmanager.enabled {
-        components.push(("spec.alertmanager.replicas", "Alertmanager", spec.alertmanager.replicas, true));
+        components.push((
+            "spec.alertmanager.replicas",
+            "Alertmanager",
+            spec.alertmanager.replicas,
+            true,
+        ));
     }
     if spec.thanos.ruler.enabled {
-        components.push(("spec.thanos.ruler.replicas", "Thanos Ruler", spec.thanos.ruler.replicas, false));
+        components.push((
+            "spec.thanos.ruler.replicas",
+            "Thanos Ruler",
+            spec.thanos.ruler.replicas,
+            false,
+        ));
     }
     if spec.grafana.enabled {
-        components.push(("spec.grafana.replicas", "Grafana", spec.grafana.replicas, false));
+        components.push((
+            "spec.grafana.replicas",
+            "Grafana",
+            spec.grafana.replicas,
+            false,
+        ));
     }
     for (path, name, replicas, warn_single) in components {
         if replicas == 0 {
             f.error(path, "is 0".to_owned(), format!("{name} needs at least 1 replica; switch the component off with `enabled: false` where it can be"));
         } else if replicas == 1 && warn_single {
-            f.warn(path, format!("is 1: {name} is not highly available"), "run at least 2 replicas (3 for Prometheus and Alertmanager) in production");
+            f.warn(
+                path,
+                format!("is 1: {name} is not highly available"),
+                "run at least 2 replicas (3 for Prometheus and Alertmanager) in production",
+            );
         }
     }
 }
 
 fn data_stays_on_volumes(spec: &Spec, f: &mut Findings) {
-    for (path, name) in [("spec.thanos.store.storage.persistent", "Store gateway"), ("spec.thanos.compact.storage.persistent", "Compactor")] {
-        let persistent = if name == "Compactor" { spec.thanos.compact.storage.persistent } else { spec.thanos.store.storage.persistent };
+    for (path, name) in [
+        ("spec.thanos.store.storage.persistent", "Store gateway"),
+        ("spec.thanos.compact.storage.persistent", "Compactor"),
+    ] {
+        let persistent = if name == "Compactor" {
+            spec.thanos.compact.storage.persistent
+        } else {
+            spec.thanos.store.storage.persistent
+        };
         if !persistent {
-            f.warn(path, format!("is off: the {name} rebuilds its local data from the bucket after every restart"), "keep a persistent volume unless the bucket is tiny");
+            f.warn(
+                path,
+                format!(
+                    "is off: the {name} rebuilds its local data from the bucket after every restart"
+                ),
+                "keep a persistent volume unless the bucket is tiny",
+            );
         }
     }
     if !spec.prometheus.storage.persistent {
@@ -427,8 +564,10 @@ fn data_stays_on_volumes(spec: &Spec, f: &mut Findings) {
 
 /// Checks inline rule files: names, groups, one of `alert`/`record`, and PromQL that parses.
 fn rule_files_parse(base: &str, files: &[RuleFile], f: &mut Findings) {
-    static FILE_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*\.ya?ml$").expect("valid"));
-    static METRIC: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$").expect("valid"));
+    static FILE_NAME: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*\.ya?ml$").expect("valid"));
+    static METRIC: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$").expect("valid"));
     let mut file_names = BTreeSet::new();
     for (i, file) in files.iter().enumerate() {
         let file_path = format!("{base}[{i}]");
@@ -436,17 +575,29 @@ fn rule_files_parse(base: &str, files: &[RuleFile], f: &mut Findings) {
             f.error(&format!("{file_path}.name"), format!("`{}` is not a usable rule file name", file.name), "use letters, digits, `.`, `-`, `_`, ending in `.yaml`, such as `team-a.rules.yaml`");
         }
         if !file_names.insert(file.name.as_str()) {
-            f.error(&format!("{file_path}.name"), format!("`{}` is used by two rule files", file.name), "give each rule file its own name");
+            f.error(
+                &format!("{file_path}.name"),
+                format!("`{}` is used by two rule files", file.name),
+                "give each rule file its own name",
+            );
         }
         let mut group_names = BTreeSet::new();
         for (g, group) in file.groups.iter().enumerate() {
             let group_path = format!("{file_path}.groups[{g}]");
             if !group_names.insert(group.name.as_str()) {
-                f.error(&format!("{group_path}.name"), format!("group `{}` appears twice in `{}`", group.name, file.name), "Prometheus requires unique group names per file");
+                f.error(
+                    &format!("{group_path}.name"),
+                    format!("group `{}` appears twice in `{}`", group.name, file.name),
+                    "Prometheus requires unique group names per file",
+                );
             }
             for (r, rule) in group.rules.iter().enumerate() {
                 let rule_path = format!("{group_path}.rules[{r}]");
-                let rule_name = rule.alert.as_deref().or(rule.record.as_deref()).unwrap_or("?");
+                let rule_name = rule
+                    .alert
+                    .as_deref()
+                    .or(rule.record.as_deref())
+                    .unwrap_or("?");
                 match (&rule.alert, &rule.record) {
                     (Some(_), Some(_)) | (None, None) => f.error(&rule_path, "needs exactly one of `alert` and `record`".to_owned(), "`alert: Name` for an alerting rule, `record: level:metric:operation` for a recording rule"),
                     (None, Some(record)) => {
@@ -466,7 +617,12 @@ fn rule_files_parse(base: &str, files: &[RuleFile], f: &mut Findings) {
                 if let Err(message) = promql_parser::parser::parse(&rule.expr) {
                     f.error(
                         &format!("{rule_path}.expr"),
-                        format!("PromQL of `{rule_name}` in group `{}` of `{}` does not parse: {}", group.name, file.name, message.trim()),
+                        format!(
+                            "PromQL of `{rule_name}` in group `{}` of `{}` does not parse: {}",
+                            group.name,
+                            file.name,
+                            message.trim()
+                        ),
                         "fix the expression; `promtool check rules` gives the same verdict",
                     );
                 }
@@ -476,7 +632,10 @@ fn rule_files_parse(base: &str, files: &[RuleFile], f: &mut Findings) {
 }
 
 fn alertmanager_routes_resolve(spec: &Spec, f: &mut Findings) {
-    static MATCHER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("([^"\\]|\\.)*"|[^"\s]*)\s*$"#).expect("valid"));
+    static MATCHER: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("([^"\\]|\\.)*"|[^"\s]*)\s*$"#)
+            .expect("valid")
+    });
     let am = &spec.alertmanager;
     if !am.enabled {
         return;
@@ -484,22 +643,45 @@ fn alertmanager_routes_resolve(spec: &Spec, f: &mut Findings) {
     let mut names = BTreeSet::new();
     for (i, receiver) in am.receivers.iter().enumerate() {
         if !names.insert(receiver.name.as_str()) {
-            f.error(&format!("spec.alertmanager.receivers[{i}].name"), format!("receiver `{}` is defined twice", receiver.name), "give each receiver its own name");
+            f.error(
+                &format!("spec.alertmanager.receivers[{i}].name"),
+                format!("receiver `{}` is defined twice", receiver.name),
+                "give each receiver its own name",
+            );
         }
     }
     let known: Vec<&str> = names.iter().copied().collect();
     let check_receiver = |path: String, name: &str, f: &mut Findings| {
         if !names.contains(name) {
-            let mut help = format!("defined receivers: {}", known.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "));
+            let mut help = format!(
+                "defined receivers: {}",
+                known
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             if let Some(best) = super::suggest::closest(name, known.iter().copied()) {
                 help = format!("did you mean `{best}`? {help}");
             }
-            f.error(&path, format!("receiver `{name}` is not defined in `spec.alertmanager.receivers`"), help);
+            f.error(
+                &path,
+                format!("receiver `{name}` is not defined in `spec.alertmanager.receivers`"),
+                help,
+            );
         }
     };
-    check_receiver("spec.alertmanager.route.receiver".to_owned(), &am.route.receiver, f);
+    check_receiver(
+        "spec.alertmanager.route.receiver".to_owned(),
+        &am.route.receiver,
+        f,
+    );
     for (i, route) in am.route.routes.iter().enumerate() {
-        check_receiver(format!("spec.alertmanager.route.routes[{i}].receiver"), &route.receiver, f);
+        check_receiver(
+            format!("spec.alertmanager.route.routes[{i}].receiver"),
+            &route.receiver,
+            f,
+        );
         for (m, matcher) in route.matchers.iter().enumerate() {
             if !MATCHER.is_match(matcher) {
                 f.error(
@@ -516,7 +698,11 @@ fn remote_endpoints_are_unique(spec: &Spec, f: &mut Findings) {
     let mut seen = BTreeSet::new();
     for (i, endpoint) in spec.thanos.query.remote_endpoints.iter().enumerate() {
         if !seen.insert(endpoint.as_str()) {
-            f.error(&format!("spec.thanos.query.remoteEndpoints[{i}]"), format!("`{endpoint}` is listed twice"), "list each endpoint once");
+            f.error(
+                &format!("spec.thanos.query.remoteEndpoints[{i}]"),
+                format!("`{endpoint}` is listed twice"),
+                "list each endpoint once",
+            );
         }
     }
 }
@@ -528,9 +714,15 @@ fn exposed_uis_are_protected(spec: &Spec, f: &mut Findings) {
     }
     let open: Vec<&str> = [
         (ingress.expose.prometheus, "Prometheus"),
-        (ingress.expose.alertmanager && spec.alertmanager.enabled, "Alertmanager"),
+        (
+            ingress.expose.alertmanager && spec.alertmanager.enabled,
+            "Alertmanager",
+        ),
         (ingress.expose.querier, "Thanos Query"),
-        (ingress.expose.ruler && spec.thanos.ruler.enabled, "Thanos Ruler"),
+        (
+            ingress.expose.ruler && spec.thanos.ruler.enabled,
+            "Thanos Ruler",
+        ),
     ]
     .into_iter()
     .filter_map(|(on, name)| on.then_some(name))
@@ -552,14 +744,26 @@ fn dashboards_have_data(spec: &Spec, f: &mut Findings) {
     let mut seen = BTreeSet::new();
     for (i, dashboard) in g.dashboards.iter().enumerate() {
         if !seen.insert(dashboard) {
-            f.error(&format!("spec.grafana.dashboards[{i}]"), format!("`{dashboard:?}` is listed twice").to_lowercase(), "list each dashboard once");
+            f.error(
+                &format!("spec.grafana.dashboards[{i}]"),
+                format!("`{dashboard:?}` is listed twice").to_lowercase(),
+                "list each dashboard once",
+            );
         }
     }
     if seen.contains(&super::model::Dashboard::Nodes) && !spec.node_exporter.enabled {
-        f.warn("spec.grafana.dashboards", "the `nodes` dashboard reads node-exporter, which is off".to_owned(), "turn `nodeExporter.enabled` on, or drop the dashboard");
+        f.warn(
+            "spec.grafana.dashboards",
+            "the `nodes` dashboard reads node-exporter, which is off".to_owned(),
+            "turn `nodeExporter.enabled` on, or drop the dashboard",
+        );
     }
     if seen.contains(&super::model::Dashboard::Cluster) && !spec.kube_state_metrics.enabled {
-        f.warn("spec.grafana.dashboards", "the `cluster` dashboard reads kube-state-metrics, which is off".to_owned(), "turn `kubeStateMetrics.enabled` on, or drop the dashboard");
+        f.warn(
+            "spec.grafana.dashboards",
+            "the `cluster` dashboard reads kube-state-metrics, which is off".to_owned(),
+            "turn `kubeStateMetrics.enabled` on, or drop the dashboard",
+        );
     }
 }
 

@@ -5,15 +5,27 @@
 use crate::config::model::Dashboard;
 
 /// Alert rules every Prometheus replica evaluates.
-pub const STACK_RULES: (&str, &str) = ("stack.rules.yaml", include_str!("../../templates/prometheus/rules/stack.rules.yaml"));
+pub const STACK_RULES: (&str, &str) = (
+    "stack.rules.yaml",
+    include_str!("../../templates/prometheus/rules/stack.rules.yaml"),
+);
 
 /// Recording rules and alerts the Ruler evaluates over the global view.
-pub const GLOBAL_RULES: (&str, &str) = ("global.rules.yaml", include_str!("../../templates/thanos/ruler-rules/global.rules.yaml"));
+pub const GLOBAL_RULES: (&str, &str) = (
+    "global.rules.yaml",
+    include_str!("../../templates/thanos/ruler-rules/global.rules.yaml"),
+);
 
 /// File name and JSON of a built-in dashboard.
 pub fn dashboard(d: Dashboard) -> (&'static str, &'static str) {
     match d {
-        Dashboard::Cluster => ("kubernetes-cluster.json", include_str!("../../templates/grafana/dashboards/kubernetes-cluster.json")),
-        Dashboard::Nodes => ("kubernetes-nodes.json", include_str!("../../templates/grafana/dashboards/kubernetes-nodes.json")),
+        Dashboard::Cluster => (
+            "kubernetes-cluster.json",
+            include_str!("../../templates/grafana/dashboards/kubernetes-cluster.json"),
+        ),
+        Dashboard::Nodes => (
+            "kubernetes-nodes.json",
+            include_str!("../../templates/grafana/dashboards/kubernetes-nodes.json"),
+        ),
     }
 }

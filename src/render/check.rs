@@ -10,7 +10,10 @@ use serde_json::Value as Json;
 
 /// The typed, canonical form of `doc`, or why it is not a valid object of its kind.
 pub fn round_trip(doc: &Json) -> Result<Json, String> {
-    let api_version = doc.get("apiVersion").and_then(Json::as_str).unwrap_or_default();
+    let api_version = doc
+        .get("apiVersion")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
     let kind = doc.get("kind").and_then(Json::as_str).unwrap_or_default();
     let typed = match (api_version, kind) {
         ("v1", "Namespace") => through::<core::v1::Namespace>(doc),
@@ -23,13 +26,19 @@ pub fn round_trip(doc: &Json) -> Result<Json, String> {
         ("apps/v1", "Deployment") => through::<apps::v1::Deployment>(doc),
         ("apps/v1", "DaemonSet") => through::<apps::v1::DaemonSet>(doc),
         ("rbac.authorization.k8s.io/v1", "ClusterRole") => through::<rbac::v1::ClusterRole>(doc),
-        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => through::<rbac::v1::ClusterRoleBinding>(doc),
+        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding") => {
+            through::<rbac::v1::ClusterRoleBinding>(doc)
+        }
         ("rbac.authorization.k8s.io/v1", "Role") => through::<rbac::v1::Role>(doc),
         ("rbac.authorization.k8s.io/v1", "RoleBinding") => through::<rbac::v1::RoleBinding>(doc),
         ("policy/v1", "PodDisruptionBudget") => through::<policy::v1::PodDisruptionBudget>(doc),
         ("networking.k8s.io/v1", "Ingress") => through::<networking::v1::Ingress>(doc),
         ("networking.k8s.io/v1", "NetworkPolicy") => through::<networking::v1::NetworkPolicy>(doc),
-        _ => return Err(format!("no Kubernetes type for apiVersion `{api_version}`, kind `{kind}`")),
+        _ => {
+            return Err(format!(
+                "no Kubernetes type for apiVersion `{api_version}`, kind `{kind}`"
+            ));
+        }
     }?;
     match first_loss(doc, &typed, "") {
         Some(loss) => Err(loss),
@@ -38,7 +47,8 @@ pub fn round_trip(doc: &Json) -> Result<Json, String> {
 }
 
 fn through<T: DeserializeOwned + Serialize>(doc: &Json) -> Result<Json, String> {
-    let typed: T = serde_path_to_error::deserialize(doc).map_err(|e| format!("field `{}`: {}", e.path(), e.inner()))?;
+    let typed: T = serde_path_to_error::deserialize(doc)
+        .map_err(|e| format!("field `{}`: {}", e.path(), e.inner()))?;
     serde_json::to_value(typed).map_err(|e| e.to_string())
 }
 
@@ -47,11 +57,17 @@ fn first_loss(written: &Json, typed: &Json, path: &str) -> Option<String> {
     match written {
         Json::Null => None,
         Json::Object(map) => map.iter().find_map(|(key, value)| {
-            let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            let child = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
             match typed.get(key) {
                 Some(t) => first_loss(value, t, &child),
                 None if value.is_null() => None,
-                None => Some(format!("field `{child}` is not part of the Kubernetes type (misspelt or misplaced?)")),
+                None => Some(format!(
+                    "field `{child}` is not part of the Kubernetes type (misspelt or misplaced?)"
+                )),
             }
         }),
         Json::Array(items) => {
@@ -65,7 +81,9 @@ fn first_loss(written: &Json, typed: &Json, path: &str) -> Option<String> {
                 .find_map(|(i, (w, t))| first_loss(w, t, &format!("{path}[{i}]")))
         }
         scalar if scalar == typed => None,
-        scalar => Some(format!("field `{path}`: wrote {scalar}, the Kubernetes type reads {typed}")),
+        scalar => Some(format!(
+            "field `{path}`: wrote {scalar}, the Kubernetes type reads {typed}"
+        )),
     }
 }
 

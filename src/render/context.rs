@@ -179,9 +179,15 @@ impl Context {
             cluster: spec.cluster.clone(),
             instance: config.metadata.name.to_string(),
             namespace_labels: BTreeMap::from([
-                ("app.kubernetes.io/managed-by".to_owned(), "stackgen".to_owned()),
+                (
+                    "app.kubernetes.io/managed-by".to_owned(),
+                    "stackgen".to_owned(),
+                ),
                 ("app.kubernetes.io/part-of".to_owned(), PART_OF.to_owned()),
-                ("app.kubernetes.io/instance".to_owned(), config.metadata.name.to_string()),
+                (
+                    "app.kubernetes.io/instance".to_owned(),
+                    config.metadata.name.to_string(),
+                ),
                 ("kubernetes.io/metadata.name".to_owned(), ns.clone()),
             ]),
             container_security_context: json!({
@@ -194,13 +200,19 @@ impl Context {
             query: base.query(),
             store: base.store(),
             compact: base.compact(),
-            ruler: ruler_enabled.then(|| RulerCtx { workload: base.ruler(), rules_data: BTreeMap::new() }),
+            ruler: ruler_enabled.then(|| RulerCtx {
+                workload: base.ruler(),
+                rules_data: BTreeMap::new(),
+            }),
             alertmanager: am_enabled.then(|| AlertmanagerCtx {
                 workload: base.alertmanager(),
                 cluster_service: names::ALERTMANAGER_CLUSTER.to_owned(),
                 config_data: BTreeMap::new(),
             }),
-            kube_state_metrics: spec.kube_state_metrics.enabled.then(|| base.kube_state_metrics()),
+            kube_state_metrics: spec
+                .kube_state_metrics
+                .enabled
+                .then(|| base.kube_state_metrics()),
             node_exporter: spec.node_exporter.enabled.then(|| base.node_exporter()),
             grafana: spec.grafana.enabled.then(|| GrafanaCtx {
                 workload: base.grafana(),
@@ -234,16 +246,29 @@ impl Base<'_> {
             ("app.kubernetes.io/instance".to_owned(), instance),
         ]);
         let mut labels = selector.clone();
-        labels.insert("app.kubernetes.io/component".to_owned(), component.to_owned());
+        labels.insert(
+            "app.kubernetes.io/component".to_owned(),
+            component.to_owned(),
+        );
         labels.insert("app.kubernetes.io/part-of".to_owned(), PART_OF.to_owned());
-        labels.insert("app.kubernetes.io/managed-by".to_owned(), "stackgen".to_owned());
+        labels.insert(
+            "app.kubernetes.io/managed-by".to_owned(),
+            "stackgen".to_owned(),
+        );
         if let Some(tag) = image.tag().filter(|t| is_label_value(t)) {
             labels.insert("app.kubernetes.io/version".to_owned(), tag.to_owned());
         }
         (labels, selector)
     }
 
-    fn workload(&self, name: &str, component: &str, image: &ImageRef, replicas: u32, resources: &Resources) -> Workload {
+    fn workload(
+        &self,
+        name: &str,
+        component: &str,
+        image: &ImageRef,
+        replicas: u32,
+        resources: &Resources,
+    ) -> Workload {
         let (labels, selector) = self.labels(name, component, image);
         let ha = &self.spec().high_availability;
         let topology_spread = if replicas > 1 {
@@ -290,8 +315,10 @@ impl Base<'_> {
     /// Makes `w` a reader/writer of the bucket: objstore config, credentials, identity.
     fn use_bucket(&self, w: &mut Workload, secret: &str) {
         let os = &self.spec().object_storage;
-        w.volumes.push(json!({"name": "objstore-config", "secret": {"secretName": secret}}));
-        w.volume_mounts.push(json!({"name": "objstore-config", "mountPath": OBJSTORE_DIR, "readOnly": true}));
+        w.volumes
+            .push(json!({"name": "objstore-config", "secret": {"secretName": secret}}));
+        w.volume_mounts
+            .push(json!({"name": "objstore-config", "mountPath": OBJSTORE_DIR, "readOnly": true}));
         match (os.provider, &os.credentials_secret) {
             (Provider::Gcs, Some(creds)) => {
                 w.volumes.push(json!({"name": "gcs-credentials", "secret": {"secretName": creds.name.to_string()}}));
@@ -305,26 +332,32 @@ impl Base<'_> {
             }
             (Provider::Filesystem, _) => {
                 w.volumes.push(json!({"name": "objstore-data", "persistentVolumeClaim": {"claimName": names::FILESYSTEM_CLAIM}}));
-                w.volume_mounts.push(json!({"name": "objstore-data", "mountPath": FILESYSTEM_DIR}));
+                w.volume_mounts
+                    .push(json!({"name": "objstore-data", "mountPath": FILESYSTEM_DIR}));
             }
             _ => {}
         }
         if let Some(wi) = &os.workload_identity {
             if let Some(sa) = &wi.gcp_service_account {
-                w.service_account_annotations.insert("iam.gke.io/gcp-service-account".to_owned(), sa.clone());
+                w.service_account_annotations
+                    .insert("iam.gke.io/gcp-service-account".to_owned(), sa.clone());
             }
             if let Some(arn) = &wi.aws_role_arn {
-                w.service_account_annotations.insert("eks.amazonaws.com/role-arn".to_owned(), arn.clone());
+                w.service_account_annotations
+                    .insert("eks.amazonaws.com/role-arn".to_owned(), arn.clone());
             }
             if let Some(id) = &wi.azure_client_id {
-                w.service_account_annotations.insert("azure.workload.identity/client-id".to_owned(), id.clone());
-                w.pod_labels.insert("azure.workload.identity/use".to_owned(), "true".to_owned());
+                w.service_account_annotations
+                    .insert("azure.workload.identity/client-id".to_owned(), id.clone());
+                w.pod_labels
+                    .insert("azure.workload.identity/use".to_owned(), "true".to_owned());
             }
         }
     }
 
     fn data_volume(&self, w: &mut Workload, storage: &Storage, mount_path: &str) {
-        w.volume_mounts.push(json!({"name": "data", "mountPath": mount_path}));
+        w.volume_mounts
+            .push(json!({"name": "data", "mountPath": mount_path}));
         if storage.persistent {
             let mut spec = json!({
                 "accessModes": ["ReadWriteOnce"],
@@ -346,9 +379,16 @@ impl Base<'_> {
     fn prometheus(&self) -> PrometheusCtx {
         let spec = self.spec();
         let p = &spec.prometheus;
-        let mut w = self.workload(names::PROMETHEUS, "prometheus", &spec.images.prometheus, p.replicas, &p.resources);
+        let mut w = self.workload(
+            names::PROMETHEUS,
+            "prometheus",
+            &spec.images.prometheus,
+            p.replicas,
+            &p.resources,
+        );
         w.automount_token = true;
-        w.pod_labels.insert("thanos-store-api".to_owned(), "true".to_owned());
+        w.pod_labels
+            .insert("thanos-store-api".to_owned(), "true".to_owned());
         w.args = vec![
             format!("--config.file={CONFIG_OUT_DIR}/prometheus.yaml"),
             "--storage.tsdb.path=/prometheus".to_owned(),
@@ -369,12 +409,24 @@ impl Base<'_> {
             json!({"name": "rules", "mountPath": RULES_DIR, "readOnly": true}),
         ]);
         // The sidecar shares the data volume and fills in the config; bucket access is its alone.
-        let mut sidecar = self.workload(names::PROMETHEUS, "prometheus", &spec.images.thanos, p.replicas, &p.sidecar_resources);
+        let mut sidecar = self.workload(
+            names::PROMETHEUS,
+            "prometheus",
+            &spec.images.thanos,
+            p.replicas,
+            &p.sidecar_resources,
+        );
         sidecar.env = pod_env();
         self.use_bucket(&mut sidecar, names::OBJSTORE_SECRET);
         w.volumes.extend(sidecar.volumes.clone());
         w.service_account_annotations = sidecar.service_account_annotations.clone();
-        w.pod_labels.extend(sidecar.pod_labels.iter().filter(|(k, _)| k.starts_with("azure.")).map(|(k, v)| (k.clone(), v.clone())));
+        w.pod_labels.extend(
+            sidecar
+                .pod_labels
+                .iter()
+                .filter(|(k, _)| k.starts_with("azure."))
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         let mut sidecar_mounts = vec![
             json!({"name": "data", "mountPath": "/prometheus"}),
             json!({"name": "config", "mountPath": CONFIG_DIR, "readOnly": true}),
@@ -400,10 +452,18 @@ impl Base<'_> {
             jobs.push(job(names::GRAFANA, names::GRAFANA, "http"));
         }
         if spec.kube_state_metrics.enabled {
-            jobs.push(job(names::KUBE_STATE_METRICS, names::KUBE_STATE_METRICS, "http-metrics"));
+            jobs.push(job(
+                names::KUBE_STATE_METRICS,
+                names::KUBE_STATE_METRICS,
+                "http-metrics",
+            ));
         }
         if spec.node_exporter.enabled {
-            jobs.push(job(names::NODE_EXPORTER, names::NODE_EXPORTER, "http-metrics"));
+            jobs.push(job(
+                names::NODE_EXPORTER,
+                names::NODE_EXPORTER,
+                "http-metrics",
+            ));
         }
 
         let mut external_labels: BTreeMap<String, String> = prometheus_stream_labels(spec);
@@ -418,7 +478,10 @@ impl Base<'_> {
                 "--prometheus.url=http://127.0.0.1:9090".to_owned(),
                 format!("--grpc-address=0.0.0.0:{GRPC_PORT}"),
                 format!("--http-address=0.0.0.0:{THANOS_HTTP_PORT}"),
-                format!("--objstore.config-file={OBJSTORE_DIR}/{}", names::OBJSTORE_KEY),
+                format!(
+                    "--objstore.config-file={OBJSTORE_DIR}/{}",
+                    names::OBJSTORE_KEY
+                ),
                 format!("--reloader.config-file={CONFIG_DIR}/prometheus.yaml.tmpl"),
                 format!("--reloader.config-envsubst-file={CONFIG_OUT_DIR}/prometheus.yaml"),
                 format!("--reloader.rule-dir={RULES_DIR}"),
@@ -431,7 +494,10 @@ impl Base<'_> {
             external_labels,
             replica_label: spec.replica_label.to_string(),
             scrape_jobs: jobs,
-            alertmanager_srv: spec.alertmanager.enabled.then(|| self.srv("http", names::ALERTMANAGER_CLUSTER)),
+            alertmanager_srv: spec
+                .alertmanager
+                .enabled
+                .then(|| self.srv("http", names::ALERTMANAGER_CLUSTER)),
             pod_services: (0..p.replicas).map(|i| format!("prometheus-{i}")).collect(),
             config_data: BTreeMap::new(),
             rules_data: BTreeMap::new(),
@@ -462,9 +528,17 @@ impl Base<'_> {
     fn query(&self) -> Workload {
         let spec = self.spec();
         let q = &spec.thanos.query;
-        let mut w = self.workload(names::QUERY, "query-layer", &spec.images.thanos, q.replicas, &q.resources);
+        let mut w = self.workload(
+            names::QUERY,
+            "query-layer",
+            &spec.images.thanos,
+            q.replicas,
+            &q.resources,
+        );
         let mut replica_labels = vec![spec.replica_label.to_string()];
-        if spec.thanos.ruler.enabled && !replica_labels.contains(&spec.thanos.ruler.replica_label.to_string()) {
+        if spec.thanos.ruler.enabled
+            && !replica_labels.contains(&spec.thanos.ruler.replica_label.to_string())
+        {
             replica_labels.push(spec.thanos.ruler.replica_label.to_string());
         }
         w.args = vec![
@@ -473,24 +547,42 @@ impl Base<'_> {
             format!("--grpc-address=0.0.0.0:{GRPC_PORT}"),
             "--http-address=0.0.0.0:9090".to_owned(),
         ];
-        w.args.extend(replica_labels.iter().map(|l| format!("--query.replica-label={l}")));
-        w.args.push(format!("--endpoint=dnssrv+{}", self.srv("grpc", names::STORE)));
-        w.args.extend(q.remote_endpoints.iter().map(|e| format!("--endpoint={e}")));
+        w.args.extend(
+            replica_labels
+                .iter()
+                .map(|l| format!("--query.replica-label={l}")),
+        );
+        w.args.push(format!(
+            "--endpoint=dnssrv+{}",
+            self.srv("grpc", names::STORE)
+        ));
+        w.args
+            .extend(q.remote_endpoints.iter().map(|e| format!("--endpoint={e}")));
         w
     }
 
     fn store(&self) -> Workload {
         let spec = self.spec();
         let s = &spec.thanos.store;
-        let mut w = self.workload(names::STORE, "object-store-gateway", &spec.images.thanos, s.replicas, &s.resources);
-        w.pod_labels.insert("thanos-store-api".to_owned(), "true".to_owned());
+        let mut w = self.workload(
+            names::STORE,
+            "object-store-gateway",
+            &spec.images.thanos,
+            s.replicas,
+            &s.resources,
+        );
+        w.pod_labels
+            .insert("thanos-store-api".to_owned(), "true".to_owned());
         w.args = vec![
             "store".to_owned(),
             format!("--log.level={}", level(s.log_level)),
             "--data-dir=/var/thanos/store".to_owned(),
             format!("--grpc-address=0.0.0.0:{GRPC_PORT}"),
             format!("--http-address=0.0.0.0:{THANOS_HTTP_PORT}"),
-            format!("--objstore.config-file={OBJSTORE_DIR}/{}", names::OBJSTORE_KEY),
+            format!(
+                "--objstore.config-file={OBJSTORE_DIR}/{}",
+                names::OBJSTORE_KEY
+            ),
             "--index-cache-size=250MB".to_owned(),
         ];
         self.data_volume(&mut w, &s.storage, "/var/thanos/store");
@@ -501,14 +593,23 @@ impl Base<'_> {
     fn compact(&self) -> Workload {
         let spec = self.spec();
         let c = &spec.thanos.compact;
-        let mut w = self.workload(names::COMPACT, "database-compactor", &spec.images.thanos, c.replicas, &c.resources);
+        let mut w = self.workload(
+            names::COMPACT,
+            "database-compactor",
+            &spec.images.thanos,
+            c.replicas,
+            &c.resources,
+        );
         w.args = vec![
             "compact".to_owned(),
             "--wait".to_owned(),
             format!("--log.level={}", level(c.log_level)),
             "--data-dir=/var/thanos/compact".to_owned(),
             format!("--http-address=0.0.0.0:{THANOS_HTTP_PORT}"),
-            format!("--objstore.config-file={OBJSTORE_DIR}/{}", names::OBJSTORE_KEY),
+            format!(
+                "--objstore.config-file={OBJSTORE_DIR}/{}",
+                names::OBJSTORE_KEY
+            ),
             format!("--retention.resolution-raw={}", c.retention.raw),
             format!("--retention.resolution-5m={}", c.retention.five_minutes),
             format!("--retention.resolution-1h={}", c.retention.one_hour),
@@ -524,8 +625,15 @@ impl Base<'_> {
     fn ruler(&self) -> Workload {
         let spec = self.spec();
         let r = &spec.thanos.ruler;
-        let mut w = self.workload(names::RULER, "rule-evaluation-engine", &spec.images.thanos, r.replicas, &r.resources);
-        w.pod_labels.insert("thanos-store-api".to_owned(), "true".to_owned());
+        let mut w = self.workload(
+            names::RULER,
+            "rule-evaluation-engine",
+            &spec.images.thanos,
+            r.replicas,
+            &r.resources,
+        );
+        w.pod_labels
+            .insert("thanos-store-api".to_owned(), "true".to_owned());
         w.env = pod_env();
         w.args = vec![
             "rule".to_owned(),
@@ -533,17 +641,26 @@ impl Base<'_> {
             "--data-dir=/var/thanos/rule".to_owned(),
             format!("--grpc-address=0.0.0.0:{GRPC_PORT}"),
             format!("--http-address=0.0.0.0:{THANOS_HTTP_PORT}"),
-            format!("--objstore.config-file={OBJSTORE_DIR}/{}", names::OBJSTORE_KEY),
+            format!(
+                "--objstore.config-file={OBJSTORE_DIR}/{}",
+                names::OBJSTORE_KEY
+            ),
             "--rule-file=/etc/thanos/rules/*.yaml".to_owned(),
             format!("--eval-interval={}", spec.prometheus.evaluation_interval),
             format!("--query=dnssrv+{}", self.srv("http", names::QUERY)),
         ];
         if spec.alertmanager.enabled {
-            w.args.push(format!("--alertmanagers.url=dnssrv+http://{}", self.srv("http", names::ALERTMANAGER_CLUSTER)));
+            w.args.push(format!(
+                "--alertmanagers.url=dnssrv+http://{}",
+                self.srv("http", names::ALERTMANAGER_CLUSTER)
+            ));
         }
         // Thanos parses `--label` values as Go-quoted strings; JSON string escaping matches.
         for (name, value) in ruler_stream_labels(spec) {
-            w.args.push(format!("--label={name}={}", serde_json::to_string(&value).expect("string serializes")));
+            w.args.push(format!(
+                "--label={name}={}",
+                serde_json::to_string(&value).expect("string serializes")
+            ));
         }
         if r.replicas > 1 {
             let replica = r.replica_label.as_str();
@@ -553,16 +670,26 @@ impl Base<'_> {
         }
         self.data_volume(&mut w, &r.storage, "/var/thanos/rule");
         self.use_bucket(&mut w, names::RULER_OBJSTORE_SECRET);
-        w.volumes.push(json!({"name": "rules", "configMap": {"name": "thanos-ruler-rules"}}));
-        w.volume_mounts.push(json!({"name": "rules", "mountPath": "/etc/thanos/rules", "readOnly": true}));
+        w.volumes
+            .push(json!({"name": "rules", "configMap": {"name": "thanos-ruler-rules"}}));
+        w.volume_mounts
+            .push(json!({"name": "rules", "mountPath": "/etc/thanos/rules", "readOnly": true}));
         w
     }
 
     fn alertmanager(&self) -> Workload {
         let spec = self.spec();
         let a = &spec.alertmanager;
-        let mut w = self.workload(names::ALERTMANAGER, "alert-router", &spec.images.alertmanager, a.replicas, &a.resources);
-        w.env = vec![json!({"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}})];
+        let mut w = self.workload(
+            names::ALERTMANAGER,
+            "alert-router",
+            &spec.images.alertmanager,
+            a.replicas,
+            &a.resources,
+        );
+        w.env = vec![
+            json!({"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}),
+        ];
         w.args = vec![
             "--config.file=/etc/alertmanager/alertmanager.yaml".to_owned(),
             "--storage.path=/alertmanager".to_owned(),
@@ -570,32 +697,48 @@ impl Base<'_> {
             format!("--log.level={}", level(a.log_level)),
         ];
         if a.replicas > 1 {
-            w.args.push("--cluster.listen-address=0.0.0.0:9094".to_owned());
-            w.args.push("--cluster.advertise-address=$(POD_IP):9094".to_owned());
+            w.args
+                .push("--cluster.listen-address=0.0.0.0:9094".to_owned());
+            w.args
+                .push("--cluster.advertise-address=$(POD_IP):9094".to_owned());
             w.args.extend((0..a.replicas).map(|i| {
-                format!("--cluster.peer={}-{i}.{}.{}.svc.cluster.local:9094", names::ALERTMANAGER, names::ALERTMANAGER_CLUSTER, self.ns)
+                format!(
+                    "--cluster.peer={}-{i}.{}.{}.svc.cluster.local:9094",
+                    names::ALERTMANAGER,
+                    names::ALERTMANAGER_CLUSTER,
+                    self.ns
+                )
             }));
         } else {
             // An empty listen address switches gossip off: a lone replica has no peers.
             w.args.push("--cluster.listen-address=".to_owned());
         }
         self.data_volume(&mut w, &a.storage, "/alertmanager");
-        w.volumes.push(json!({"name": "config", "configMap": {"name": "alertmanager-config"}}));
-        w.volume_mounts.push(json!({"name": "config", "mountPath": "/etc/alertmanager", "readOnly": true}));
+        w.volumes
+            .push(json!({"name": "config", "configMap": {"name": "alertmanager-config"}}));
+        w.volume_mounts
+            .push(json!({"name": "config", "mountPath": "/etc/alertmanager", "readOnly": true}));
         let mut secrets: Vec<String> = a
             .receivers
             .iter()
             .flat_map(|r| {
-                r.webhook.iter().map(|x| x.url_secret.name.to_string())
+                r.webhook
+                    .iter()
+                    .map(|x| x.url_secret.name.to_string())
                     .chain(r.slack.iter().map(|x| x.api_url_secret.name.to_string()))
-                    .chain(r.pagerduty.iter().map(|x| x.routing_key_secret.name.to_string()))
+                    .chain(
+                        r.pagerduty
+                            .iter()
+                            .map(|x| x.routing_key_secret.name.to_string()),
+                    )
             })
             .collect();
         secrets.sort();
         secrets.dedup();
         for secret in secrets {
             let volume = format!("secret-{secret}");
-            w.volumes.push(json!({"name": volume, "secret": {"secretName": secret}}));
+            w.volumes
+                .push(json!({"name": volume, "secret": {"secretName": secret}}));
             w.volume_mounts.push(json!({"name": volume, "mountPath": alertmanager_secret_dir(&secret), "readOnly": true}));
         }
         w
@@ -604,20 +747,54 @@ impl Base<'_> {
     fn kube_state_metrics(&self) -> KsmCtx {
         let spec = self.spec();
         let k = &spec.kube_state_metrics;
-        let mut w = self.workload(names::KUBE_STATE_METRICS, "exporter", &spec.images.kube_state_metrics, 1, &k.resources);
+        let mut w = self.workload(
+            names::KUBE_STATE_METRICS,
+            "exporter",
+            &spec.images.kube_state_metrics,
+            1,
+            &k.resources,
+        );
         w.automount_token = true;
         // One table gives both the exported resources and the RBAC to list them: nothing more.
         let groups: [(&str, &[(&str, &str)]); 8] = [
-            ("", &[("namespaces", "namespaces"), ("nodes", "nodes"), ("persistentvolumeclaims", "persistentvolumeclaims"), ("persistentvolumes", "persistentvolumes"), ("pods", "pods"), ("resourcequotas", "resourcequotas"), ("services", "services")]),
-            ("apps", &[("daemonsets", "daemonsets"), ("deployments", "deployments"), ("replicasets", "replicasets"), ("statefulsets", "statefulsets")]),
-            ("autoscaling", &[("horizontalpodautoscalers", "horizontalpodautoscalers")]),
+            (
+                "",
+                &[
+                    ("namespaces", "namespaces"),
+                    ("nodes", "nodes"),
+                    ("persistentvolumeclaims", "persistentvolumeclaims"),
+                    ("persistentvolumes", "persistentvolumes"),
+                    ("pods", "pods"),
+                    ("resourcequotas", "resourcequotas"),
+                    ("services", "services"),
+                ],
+            ),
+            (
+                "apps",
+                &[
+                    ("daemonsets", "daemonsets"),
+                    ("deployments", "deployments"),
+                    ("replicasets", "replicasets"),
+                    ("statefulsets", "statefulsets"),
+                ],
+            ),
+            (
+                "autoscaling",
+                &[("horizontalpodautoscalers", "horizontalpodautoscalers")],
+            ),
             ("batch", &[("cronjobs", "cronjobs"), ("jobs", "jobs")]),
             ("discovery.k8s.io", &[("endpointslices", "endpointslices")]),
             ("networking.k8s.io", &[("ingresses", "ingresses")]),
-            ("policy", &[("poddisruptionbudgets", "poddisruptionbudgets")]),
+            (
+                "policy",
+                &[("poddisruptionbudgets", "poddisruptionbudgets")],
+            ),
             ("storage.k8s.io", &[("storageclasses", "storageclasses")]),
         ];
-        let mut exported: Vec<&str> = groups.iter().flat_map(|(_, rs)| rs.iter().map(|(flag, _)| *flag)).collect();
+        let mut exported: Vec<&str> = groups
+            .iter()
+            .flat_map(|(_, rs)| rs.iter().map(|(flag, _)| *flag))
+            .collect();
         exported.sort_unstable();
         w.args = vec![
             "--port=8080".to_owned(),
@@ -640,7 +817,13 @@ impl Base<'_> {
     fn node_exporter(&self) -> Workload {
         let spec = self.spec();
         let n = &spec.node_exporter;
-        let mut w = self.workload(names::NODE_EXPORTER, "exporter", &spec.images.node_exporter, 1, &n.resources);
+        let mut w = self.workload(
+            names::NODE_EXPORTER,
+            "exporter",
+            &spec.images.node_exporter,
+            1,
+            &n.resources,
+        );
         w.pdb = false;
         w.args = vec![
             "--web.listen-address=:9100".to_owned(),
@@ -650,8 +833,13 @@ impl Base<'_> {
             "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/k3s/containerd/.+|var/lib/docker/.+|var/lib/kubelet/.+)($|/)".to_owned(),
             "--collector.netclass.ignored-devices=^(veth.*|[a-f0-9]{15})$".to_owned(),
         ];
-        for (name, host, mount) in [("proc", "/proc", "/host/proc"), ("sys", "/sys", "/host/sys"), ("root", "/", "/host/root")] {
-            w.volumes.push(json!({"name": name, "hostPath": {"path": host}}));
+        for (name, host, mount) in [
+            ("proc", "/proc", "/host/proc"),
+            ("sys", "/sys", "/host/sys"),
+            ("root", "/", "/host/root"),
+        ] {
+            w.volumes
+                .push(json!({"name": name, "hostPath": {"path": host}}));
             let mut m = json!({"name": name, "mountPath": mount, "readOnly": true});
             if name == "root" {
                 m["mountPropagation"] = json!("HostToContainer");
@@ -664,7 +852,13 @@ impl Base<'_> {
     fn grafana(&self) -> Workload {
         let spec = self.spec();
         let g = &spec.grafana;
-        let mut w = self.workload(names::GRAFANA, "grafana", &spec.images.grafana, g.replicas, &g.resources);
+        let mut w = self.workload(
+            names::GRAFANA,
+            "grafana",
+            &spec.images.grafana,
+            g.replicas,
+            &g.resources,
+        );
         w.pod_security_context = pod_security_context(GRAFANA_UID);
         w.env = [
             ("GF_AUTH_ANONYMOUS_ENABLED", "false"),
@@ -679,7 +873,10 @@ impl Base<'_> {
         .map(|(k, v)| json!({"name": k, "value": v}))
         .collect();
         if let Some(secret) = &g.admin_secret {
-            for (env, key) in [("GF_SECURITY_ADMIN_USER", "admin-user"), ("GF_SECURITY_ADMIN_PASSWORD", "admin-password")] {
+            for (env, key) in [
+                ("GF_SECURITY_ADMIN_USER", "admin-user"),
+                ("GF_SECURITY_ADMIN_PASSWORD", "admin-password"),
+            ] {
                 w.env.push(json!({"name": env, "valueFrom": {"secretKeyRef": {"name": secret.to_string(), "key": key}}}));
             }
         }
@@ -700,7 +897,8 @@ impl Base<'_> {
         dashboards.dedup();
         for d in dashboards {
             let name = dashboard_config_map(d);
-            w.volumes.push(json!({"name": name, "configMap": {"name": name}}));
+            w.volumes
+                .push(json!({"name": name, "configMap": {"name": name}}));
             w.volume_mounts.push(json!({"name": name, "mountPath": format!("/var/lib/grafana/dashboards/{}", dashboard_slug(d)), "readOnly": true}));
         }
         w
@@ -711,22 +909,43 @@ impl Base<'_> {
         let i = &spec.ingress;
         let domain = spec.domain.as_str();
         let mut hosts: Vec<(String, String, Json)> = Vec::new();
-        let mut add = |host: String, service: &str, port: Json| hosts.push((host, service.to_owned(), port));
+        let mut add =
+            |host: String, service: &str, port: Json| hosts.push((host, service.to_owned(), port));
         if i.expose.querier {
-            add(format!("{}.{domain}", names::QUERY), names::QUERY, json!(9090));
+            add(
+                format!("{}.{domain}", names::QUERY),
+                names::QUERY,
+                json!(9090),
+            );
         }
         if i.expose.grafana && spec.grafana.enabled {
-            add(format!("{}.{domain}", names::GRAFANA), names::GRAFANA, json!(3000));
+            add(
+                format!("{}.{domain}", names::GRAFANA),
+                names::GRAFANA,
+                json!(3000),
+            );
         }
         if i.expose.alertmanager && spec.alertmanager.enabled {
-            add(format!("{}.{domain}", names::ALERTMANAGER), names::ALERTMANAGER, json!(9093));
+            add(
+                format!("{}.{domain}", names::ALERTMANAGER),
+                names::ALERTMANAGER,
+                json!(9093),
+            );
         }
         if i.expose.ruler && spec.thanos.ruler.enabled {
-            add(format!("{}.{domain}", names::RULER), names::RULER, json!(THANOS_HTTP_PORT));
+            add(
+                format!("{}.{domain}", names::RULER),
+                names::RULER,
+                json!(THANOS_HTTP_PORT),
+            );
         }
         if i.expose.prometheus {
             for n in 0..spec.prometheus.replicas {
-                add(format!("prometheus-{n}.{domain}"), &format!("prometheus-{n}-service"), json!(9090));
+                add(
+                    format!("prometheus-{n}.{domain}"),
+                    &format!("prometheus-{n}-service"),
+                    json!(9090),
+                );
             }
         }
         let rules = hosts
@@ -744,9 +963,18 @@ impl Base<'_> {
             .collect();
         let mut annotations = BTreeMap::new();
         if let Some(secret) = &i.basic_auth_secret {
-            annotations.insert("nginx.ingress.kubernetes.io/auth-type".to_owned(), "basic".to_owned());
-            annotations.insert("nginx.ingress.kubernetes.io/auth-secret".to_owned(), secret.to_string());
-            annotations.insert("nginx.ingress.kubernetes.io/auth-realm".to_owned(), "Authentication required".to_owned());
+            annotations.insert(
+                "nginx.ingress.kubernetes.io/auth-type".to_owned(),
+                "basic".to_owned(),
+            );
+            annotations.insert(
+                "nginx.ingress.kubernetes.io/auth-secret".to_owned(),
+                secret.to_string(),
+            );
+            annotations.insert(
+                "nginx.ingress.kubernetes.io/auth-realm".to_owned(),
+                "Authentication required".to_owned(),
+            );
         }
         let tls = i
             .tls
@@ -759,7 +987,10 @@ impl Base<'_> {
             })
             .collect();
         let (labels, _) = self.labels("monitoring-ingress", "ingress", &spec.images.grafana);
-        let labels = labels.into_iter().filter(|(k, _)| k != "app.kubernetes.io/version").collect();
+        let labels = labels
+            .into_iter()
+            .filter(|(k, _)| k != "app.kubernetes.io/version")
+            .collect();
         IngressCtx {
             name: "monitoring-ingress".to_owned(),
             labels,
@@ -833,7 +1064,8 @@ fn level(l: LogLevel) -> &'static str {
 
 fn is_label_value(s: &str) -> bool {
     s.len() <= 63
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.ends_with(|c: char| c.is_ascii_alphanumeric())
 }

@@ -12,38 +12,60 @@ use sha2::{Digest, Sha256};
 use super::RenderError;
 use super::assets;
 use super::context::{Context, alertmanager_secret_dir, dashboard_config_map};
+use super::formats::{
+    AlertmanagerConfig, GrafanaDatasources, GrafanaProviders, PromConfig, RuleFileDoc,
+};
 use super::names;
 use super::templates::Templates;
 use crate::config::model::{MonitoringStack, Provider, RuleFile, RuleGroup};
-use super::formats::{AlertmanagerConfig, GrafanaDatasources, GrafanaProviders, PromConfig, RuleFileDoc};
 use crate::yaml;
 
 /// Renders and checks every embedded config, and stores them in `ctx`.
-pub fn fill(ctx: &mut Context, config: &MonitoringStack, templates: &Templates) -> Result<(), RenderError> {
+pub fn fill(
+    ctx: &mut Context,
+    config: &MonitoringStack,
+    templates: &Templates,
+) -> Result<(), RenderError> {
     let spec = &config.spec;
 
     let template = "prometheus/prometheus.yaml.tmpl.j2";
     let text = templates.render(template, ctx)?;
     let prometheus_config: PromConfig = parse_checked(template, &text)?;
-    prometheus_config.check().map_err(|m| RenderError::new(template, m))?;
-    ctx.prometheus.config_data = BTreeMap::from([("prometheus.yaml.tmpl".to_owned(), canonical(template, &text)?)]);
+    prometheus_config
+        .check()
+        .map_err(|m| RenderError::new(template, m))?;
+    ctx.prometheus.config_data = BTreeMap::from([(
+        "prometheus.yaml.tmpl".to_owned(),
+        canonical(template, &text)?,
+    )]);
 
     ctx.prometheus.rules_data = rule_files(assets::STACK_RULES, &spec.prometheus.rule_files)?;
     if let Some(ruler) = &mut ctx.ruler {
         ruler.rules_data = rule_files(assets::GLOBAL_RULES, &spec.thanos.ruler.rule_files)?;
         let sum = checksum(&ruler.rules_data);
-        ruler.workload.pod_annotations.insert("checksum/rules".to_owned(), sum);
+        ruler
+            .workload
+            .pod_annotations
+            .insert("checksum/rules".to_owned(), sum);
     }
 
     let (main, ruler) = objstore(config);
     ctx.objstore.data = BTreeMap::from([(names::OBJSTORE_KEY.to_owned(), main)]);
     ctx.objstore.ruler_data = BTreeMap::from([(names::OBJSTORE_KEY.to_owned(), ruler)]);
     let sum = checksum(&ctx.objstore.data);
-    for w in [&mut ctx.prometheus.workload, &mut ctx.store, &mut ctx.compact] {
-        w.pod_annotations.insert("checksum/objstore".to_owned(), sum.clone());
+    for w in [
+        &mut ctx.prometheus.workload,
+        &mut ctx.store,
+        &mut ctx.compact,
+    ] {
+        w.pod_annotations
+            .insert("checksum/objstore".to_owned(), sum.clone());
     }
     if let Some(ruler) = &mut ctx.ruler {
-        ruler.workload.pod_annotations.insert("checksum/objstore".to_owned(), checksum(&ctx.objstore.ruler_data));
+        ruler.workload.pod_annotations.insert(
+            "checksum/objstore".to_owned(),
+            checksum(&ctx.objstore.ruler_data),
+        );
     }
 
     if ctx.alertmanager.is_some() {
@@ -54,7 +76,9 @@ pub fn fill(ctx: &mut Context, config: &MonitoringStack, templates: &Templates) 
         parsed.check().map_err(|m| RenderError::new(template, m))?;
         let data = BTreeMap::from([("alertmanager.yaml".to_owned(), canonical(template, &text)?)]);
         if let Some(am) = &mut ctx.alertmanager {
-            am.workload.pod_annotations.insert("checksum/config".to_owned(), checksum(&data));
+            am.workload
+                .pod_annotations
+                .insert("checksum/config".to_owned(), checksum(&data));
             am.config_data = data;
         }
     }
@@ -67,7 +91,8 @@ pub fn fill(ctx: &mut Context, config: &MonitoringStack, templates: &Templates) 
         let template = "grafana/datasources.yaml.j2";
         let text = templates.render(template, &vars)?;
         let _: GrafanaDatasources = parse_checked(template, &text)?;
-        let datasources = BTreeMap::from([("datasources.yaml".to_owned(), canonical(template, &text)?)]);
+        let datasources =
+            BTreeMap::from([("datasources.yaml".to_owned(), canonical(template, &text)?)]);
         let template = "grafana/dashboard-provider.yaml.j2";
         let text = templates.render(template, &vars)?;
         let _: GrafanaProviders = parse_checked(template, &text)?;
@@ -80,12 +105,17 @@ pub fn fill(ctx: &mut Context, config: &MonitoringStack, templates: &Templates) 
         for d in wanted {
             let (file, text) = assets::dashboard(d);
             check_dashboard(file, text)?;
-            dashboards.insert(dashboard_config_map(d), BTreeMap::from([(file.to_owned(), text.to_owned())]));
+            dashboards.insert(
+                dashboard_config_map(d),
+                BTreeMap::from([(file.to_owned(), text.to_owned())]),
+            );
         }
         if let Some(g) = &mut ctx.grafana {
             let mut all = datasources.clone();
             all.extend(provider.clone());
-            g.workload.pod_annotations.insert("checksum/provisioning".to_owned(), checksum(&all));
+            g.workload
+                .pod_annotations
+                .insert("checksum/provisioning".to_owned(), checksum(&all));
             g.datasources_data = datasources;
             g.provider_data = provider;
             g.dashboards = dashboards;
@@ -103,16 +133,29 @@ fn checksum(data: &BTreeMap<String, String>) -> String {
         hasher.update(value.as_bytes());
         hasher.update([0]);
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn parse_checked<T: DeserializeOwned>(template: &str, text: &str) -> Result<T, RenderError> {
-    serde_saphyr::from_str(text).map_err(|e| RenderError::new(template, format!("rendered config does not fit its format: {}", first_line(&e.to_string()))))
+    serde_saphyr::from_str(text).map_err(|e| {
+        RenderError::new(
+            template,
+            format!(
+                "rendered config does not fit its format: {}",
+                first_line(&e.to_string())
+            ),
+        )
+    })
 }
 
 /// Re-emits a rendered config in canonical YAML (comments and layout dropped).
 fn canonical(template: &str, text: &str) -> Result<String, RenderError> {
-    let value: Json = serde_saphyr::from_str(text).map_err(|e| RenderError::new(template, first_line(&e.to_string())))?;
+    let value: Json = serde_saphyr::from_str(text)
+        .map_err(|e| RenderError::new(template, first_line(&e.to_string())))?;
     Ok(yaml::to_string(&value))
 }
 
@@ -121,14 +164,22 @@ fn first_line(s: &str) -> String {
 }
 
 /// Our own rules file plus the user's, each checked: structure and every PromQL expression.
-fn rule_files((name, text): (&str, &str), user: &[RuleFile]) -> Result<BTreeMap<String, String>, RenderError> {
+fn rule_files(
+    (name, text): (&str, &str),
+    user: &[RuleFile],
+) -> Result<BTreeMap<String, String>, RenderError> {
     let ours: RuleFileDoc = parse_checked(name, text)?;
     check_rules(name, &ours.groups)?;
     let mut data = BTreeMap::from([(name.to_owned(), canonical(name, text)?)]);
     for file in user {
         // Validation already parsed these; the check keeps render safe when called directly.
         check_rules(&file.name, &file.groups)?;
-        data.insert(file.name.clone(), yaml::to_string(&RuleFileDoc { groups: file.groups.clone() }));
+        data.insert(
+            file.name.clone(),
+            yaml::to_string(&RuleFileDoc {
+                groups: file.groups.clone(),
+            }),
+        );
     }
     Ok(data)
 }
@@ -136,9 +187,20 @@ fn rule_files((name, text): (&str, &str), user: &[RuleFile]) -> Result<BTreeMap<
 fn check_rules(file: &str, groups: &[RuleGroup]) -> Result<(), RenderError> {
     for group in groups {
         for rule in &group.rules {
-            let name = rule.alert.as_deref().or(rule.record.as_deref()).unwrap_or("?");
-            promql_parser::parser::parse(&rule.expr)
-                .map_err(|e| RenderError::new(file, format!("rule `{name}` in group `{}`: PromQL does not parse: {e}", group.name)))?;
+            let name = rule
+                .alert
+                .as_deref()
+                .or(rule.record.as_deref())
+                .unwrap_or("?");
+            promql_parser::parser::parse(&rule.expr).map_err(|e| {
+                RenderError::new(
+                    file,
+                    format!(
+                        "rule `{name}` in group `{}`: PromQL does not parse: {e}",
+                        group.name
+                    ),
+                )
+            })?;
         }
     }
     Ok(())
@@ -165,7 +227,9 @@ fn objstore(config: &MonitoringStack) -> (String, String) {
                 "storage_account": os.azure.as_ref().map(|a| a.storage_account.clone()).unwrap_or_default(),
                 "container": bucket,
             }}),
-            Provider::Filesystem => json!({"type": "FILESYSTEM", "config": {"directory": format!("/var/thanos/objstore/{bucket}")}}),
+            Provider::Filesystem => {
+                json!({"type": "FILESYSTEM", "config": {"directory": format!("/var/thanos/objstore/{bucket}")}})
+            }
         };
         yaml::to_string(&doc)
     };
@@ -174,7 +238,9 @@ fn objstore(config: &MonitoringStack) -> (String, String) {
 
 fn alertmanager_context(config: &MonitoringStack) -> Json {
     let am = &config.spec.alertmanager;
-    let file = |r: &crate::config::model::SecretKeyRef| format!("{}/{}", alertmanager_secret_dir(r.name.as_str()), r.key);
+    let file = |r: &crate::config::model::SecretKeyRef| {
+        format!("{}/{}", alertmanager_secret_dir(r.name.as_str()), r.key)
+    };
     let receivers: Vec<Json> = am
         .receivers
         .iter()
@@ -213,7 +279,8 @@ fn alertmanager_context(config: &MonitoringStack) -> Json {
 
 /// Every datasource reference is the provisioned one, and every query parses as PromQL.
 fn check_dashboard(file: &str, text: &str) -> Result<(), RenderError> {
-    let dashboard: Json = serde_json::from_str(text).map_err(|e| RenderError::new(file, format!("not valid JSON: {e}")))?;
+    let dashboard: Json = serde_json::from_str(text)
+        .map_err(|e| RenderError::new(file, format!("not valid JSON: {e}")))?;
     let expected = json!({"type": "prometheus", "uid": "DS_PROMETHEUS"});
     let mut problems = Vec::new();
     walk_dashboard(&dashboard, &expected, &mut problems);
@@ -228,7 +295,9 @@ fn walk_dashboard(value: &Json, expected: &Json, problems: &mut Vec<String>) {
         Json::Object(map) => {
             for (key, child) in map {
                 if key == "datasource" && child != expected {
-                    problems.push(format!("datasource {child} is not the provisioned {expected}"));
+                    problems.push(format!(
+                        "datasource {child} is not the provisioned {expected}"
+                    ));
                 }
                 if key == "expr"
                     && let Some(expr) = child.as_str()
@@ -241,7 +310,9 @@ fn walk_dashboard(value: &Json, expected: &Json, problems: &mut Vec<String>) {
                 walk_dashboard(child, expected, problems);
             }
         }
-        Json::Array(items) => items.iter().for_each(|i| walk_dashboard(i, expected, problems)),
+        Json::Array(items) => items
+            .iter()
+            .for_each(|i| walk_dashboard(i, expected, problems)),
         _ => {}
     }
 }
@@ -256,4 +327,3 @@ pub fn grafana_variables_to_promql(expr: &str) -> String {
         .replace("${instance}", ".*")
         .replace("$instance", ".*")
 }
-

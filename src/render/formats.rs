@@ -162,11 +162,15 @@ impl Relabel {
         if let Some(regex) = &self.regex
             && let Err(e) = regex::Regex::new(&format!("^(?:{regex})$"))
         {
-            return Err(format!("job `{job}`: relabel regex `{regex}` does not compile: {e}"));
+            return Err(format!(
+                "job `{job}`: relabel regex `{regex}` does not compile: {e}"
+            ));
         }
         let needs_target = matches!(self.action, None | Some(RelabelAction::Replace));
         if needs_target && self.target_label.is_none() {
-            return Err(format!("job `{job}`: a replace relabeling needs `target_label`"));
+            return Err(format!(
+                "job `{job}`: a replace relabeling needs `target_label`"
+            ));
         }
         Ok(())
     }
@@ -196,7 +200,8 @@ pub struct AlertmanagerConfig {
 impl AlertmanagerConfig {
     pub fn check(&self) -> Result<(), String> {
         let names: Vec<&str> = self.receivers.iter().map(|r| r.name.as_str()).collect();
-        let routed = std::iter::once(&self.route.receiver).chain(self.route.routes.iter().map(|r| &r.receiver));
+        let routed = std::iter::once(&self.route.receiver)
+            .chain(self.route.routes.iter().map(|r| &r.receiver));
         for receiver in routed {
             if !names.contains(&receiver.as_str()) {
                 return Err(format!("route to undefined receiver `{receiver}`"));

@@ -33,13 +33,20 @@ pub struct RenderError {
 
 impl RenderError {
     pub fn new(template: &str, message: impl Into<String>) -> Self {
-        Self { template: template.to_owned(), message: message.into() }
+        Self {
+            template: template.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
 impl fmt::Display for RenderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "internal error in template `{}`: {}", self.template, self.message)
+        write!(
+            f,
+            "internal error in template `{}`: {}",
+            self.template, self.message
+        )
     }
 }
 
@@ -56,7 +63,10 @@ pub struct Object {
 
 impl Object {
     fn field(&self, pointer: &str) -> &str {
-        self.value.pointer(pointer).and_then(Json::as_str).unwrap_or_default()
+        self.value
+            .pointer(pointer)
+            .and_then(Json::as_str)
+            .unwrap_or_default()
     }
     pub fn api_version(&self) -> &str {
         self.field("/apiVersion")
@@ -73,7 +83,11 @@ impl Object {
     /// The component it belongs to: its `app.kubernetes.io/name` label, or its template folder.
     pub fn component(&self) -> &str {
         let label = self.field("/metadata/labels/app.kubernetes.io~1name");
-        if label.is_empty() { self.template.split('/').next().unwrap_or("stack") } else { label }
+        if label.is_empty() {
+            self.template.split('/').next().unwrap_or("stack")
+        } else {
+            label
+        }
     }
 }
 
@@ -91,27 +105,59 @@ pub fn render(config: &MonitoringStack) -> Result<Vec<Object>, RenderError> {
         objects.push(check_document(template, &text)?);
     }
     objects.sort_by(|a, b| {
-        (order::rank(a.kind()), a.namespace(), a.name(), a.kind()).cmp(&(order::rank(b.kind()), b.namespace(), b.name(), b.kind()))
+        (order::rank(a.kind()), a.namespace(), a.name(), a.kind()).cmp(&(
+            order::rank(b.kind()),
+            b.namespace(),
+            b.name(),
+            b.kind(),
+        ))
     });
-    if let Some(pair) = objects.windows(2).find(|w| w[0].kind() == w[1].kind() && w[0].namespace() == w[1].namespace() && w[0].name() == w[1].name()) {
-        return Err(RenderError::new(&pair[1].template, format!("{} `{}` is also rendered by `{}`", pair[1].kind(), pair[1].name(), pair[0].template)));
+    if let Some(pair) = objects.windows(2).find(|w| {
+        w[0].kind() == w[1].kind()
+            && w[0].namespace() == w[1].namespace()
+            && w[0].name() == w[1].name()
+    }) {
+        return Err(RenderError::new(
+            &pair[1].template,
+            format!(
+                "{} `{}` is also rendered by `{}`",
+                pair[1].kind(),
+                pair[1].name(),
+                pair[0].template
+            ),
+        ));
     }
     Ok(objects)
 }
 
 /// Parses one rendered template and runs the round-trip check on it.
 pub fn check_document(template: &str, text: &str) -> Result<Object, RenderError> {
-    let written: Json = serde_saphyr::from_str(text)
-        .map_err(|e| RenderError::new(template, format!("rendered invalid YAML: {}", e.to_string().lines().next().unwrap_or_default())))?;
+    let written: Json = serde_saphyr::from_str(text).map_err(|e| {
+        RenderError::new(
+            template,
+            format!(
+                "rendered invalid YAML: {}",
+                e.to_string().lines().next().unwrap_or_default()
+            ),
+        )
+    })?;
     let value = check::round_trip(&written).map_err(|m| RenderError::new(template, m))?;
-    Ok(Object { template: template.to_owned(), value })
+    Ok(Object {
+        template: template.to_owned(),
+        value,
+    })
 }
 
 /// Which templates to render, each with its `item` where a template serves several objects.
 fn plan(ctx: &Context) -> Vec<(&'static str, Json)> {
     let none = Json::Null;
     let mut jobs: Vec<(&'static str, Json)> = vec![("namespace/namespace.yaml.j2", none.clone())];
-    let mut workloads: Vec<&Workload> = vec![&ctx.prometheus.workload, &ctx.query, &ctx.store, &ctx.compact];
+    let mut workloads: Vec<&Workload> = vec![
+        &ctx.prometheus.workload,
+        &ctx.query,
+        &ctx.store,
+        &ctx.compact,
+    ];
     workloads.extend(ctx.ruler.as_ref().map(|r| &r.workload));
     workloads.extend(ctx.alertmanager.as_ref().map(|a| &a.workload));
     workloads.extend(ctx.kube_state_metrics.as_ref().map(|k| &k.workload));
@@ -146,40 +192,163 @@ fn plan(ctx: &Context) -> Vec<(&'static str, Json)> {
         jobs.push(("prometheus/service-pod.yaml.j2", json!({"pod": pod})));
     }
     let objstore = &ctx.objstore;
-    jobs.push(("objstore/secret.yaml.j2", json!({"name": objstore.secret, "labels": objstore.labels, "data": objstore.data})));
+    jobs.push((
+        "objstore/secret.yaml.j2",
+        json!({"name": objstore.secret, "labels": objstore.labels, "data": objstore.data}),
+    ));
     if objstore.filesystem_claim.is_some() {
         jobs.push(("objstore/persistentvolumeclaim.yaml.j2", none.clone()));
     }
     if ctx.ruler.is_some() {
         jobs.push(("objstore/secret.yaml.j2", json!({"name": objstore.ruler_secret, "labels": objstore.labels, "data": objstore.ruler_data})));
-        jobs.extend(["ruler/statefulset.yaml.j2", "ruler/service.yaml.j2", "ruler/configmap-rules.yaml.j2"].map(|t| (t, none.clone())));
+        jobs.extend(
+            [
+                "ruler/statefulset.yaml.j2",
+                "ruler/service.yaml.j2",
+                "ruler/configmap-rules.yaml.j2",
+            ]
+            .map(|t| (t, none.clone())),
+        );
     }
     if ctx.alertmanager.is_some() {
         jobs.extend(
-            ["alertmanager/configmap.yaml.j2", "alertmanager/statefulset.yaml.j2", "alertmanager/service.yaml.j2", "alertmanager/service-cluster.yaml.j2"]
-                .map(|t| (t, none.clone())),
+            [
+                "alertmanager/configmap.yaml.j2",
+                "alertmanager/statefulset.yaml.j2",
+                "alertmanager/service.yaml.j2",
+                "alertmanager/service-cluster.yaml.j2",
+            ]
+            .map(|t| (t, none.clone())),
         );
     }
     if ctx.kube_state_metrics.is_some() {
         jobs.extend(
-            ["kube-state-metrics/clusterrole.yaml.j2", "kube-state-metrics/clusterrolebinding.yaml.j2", "kube-state-metrics/deployment.yaml.j2", "kube-state-metrics/service.yaml.j2"]
-                .map(|t| (t, none.clone())),
+            [
+                "kube-state-metrics/clusterrole.yaml.j2",
+                "kube-state-metrics/clusterrolebinding.yaml.j2",
+                "kube-state-metrics/deployment.yaml.j2",
+                "kube-state-metrics/service.yaml.j2",
+            ]
+            .map(|t| (t, none.clone())),
         );
     }
     if ctx.node_exporter.is_some() {
-        jobs.extend(["node-exporter/daemonset.yaml.j2", "node-exporter/service.yaml.j2"].map(|t| (t, none.clone())));
+        jobs.extend(
+            [
+                "node-exporter/daemonset.yaml.j2",
+                "node-exporter/service.yaml.j2",
+            ]
+            .map(|t| (t, none.clone())),
+        );
     }
     if let Some(grafana) = &ctx.grafana {
         jobs.extend(
-            ["grafana/deployment.yaml.j2", "grafana/service.yaml.j2", "grafana/configmap-datasources.yaml.j2", "grafana/configmap-dashboard-provider.yaml.j2"]
-                .map(|t| (t, none.clone())),
+            [
+                "grafana/deployment.yaml.j2",
+                "grafana/service.yaml.j2",
+                "grafana/configmap-datasources.yaml.j2",
+                "grafana/configmap-dashboard-provider.yaml.j2",
+            ]
+            .map(|t| (t, none.clone())),
         );
         for (name, data) in &grafana.dashboards {
-            jobs.push(("grafana/configmap-dashboard.yaml.j2", json!({"name": name, "data": data})));
+            jobs.push((
+                "grafana/configmap-dashboard.yaml.j2",
+                json!({"name": name, "data": data}),
+            ));
         }
     }
     if ctx.ingress.as_ref().is_some_and(|i| !i.rules.is_empty()) {
         jobs.push(("ingress/ingress.yaml.j2", none));
     }
     jobs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A misspelt field in a real template must fail the render, naming template and field.
+    #[test]
+    fn a_misspelt_field_in_a_template_fails_the_round_trip() {
+        let name = "query/deployment.yaml.j2";
+        let source = include_str!("../../templates/query/deployment.yaml.j2");
+        assert!(source.contains("\n  replicas:"));
+        let mut templates = Templates::new();
+        templates.replace(name, source.replace("\n  replicas:", "\n  replicsa:"));
+        let config = MonitoringStack::default();
+        let ctx = Context::new(&config);
+        let text = templates.render(name, &ctx).unwrap();
+        let err = check_document(name, &text).unwrap_err();
+        assert_eq!(err.template, name);
+        assert!(err.message.contains("spec.replicsa"), "{err}");
+    }
+
+    #[test]
+    fn every_template_is_used_by_the_default_or_a_switch() {
+        let config = MonitoringStack::default();
+        let mut ctx = Context::new(&config);
+        embedded::fill(&mut ctx, &config, &TEMPLATES).unwrap();
+        let used: std::collections::BTreeSet<&str> =
+            plan(&ctx).into_iter().map(|(t, _)| t).collect();
+        let embedded = [
+            "prometheus/prometheus.yaml.tmpl.j2",
+            "alertmanager/alertmanager.yaml.j2",
+            "grafana/datasources.yaml.j2",
+            "grafana/dashboard-provider.yaml.j2",
+        ];
+        let conditional = ["objstore/persistentvolumeclaim.yaml.j2"];
+        for name in TEMPLATES.names() {
+            assert!(
+                used.contains(name.as_str())
+                    || embedded.contains(&name.as_str())
+                    || conditional.contains(&name.as_str()),
+                "template {name} is never rendered"
+            );
+        }
+    }
+
+    #[test]
+    fn switching_a_component_off_drops_what_depends_on_it() {
+        let mut config = MonitoringStack::default();
+        config.spec.alertmanager.enabled = false;
+        config.spec.grafana.enabled = false;
+        config.spec.thanos.ruler.enabled = false;
+        let objects = render(&config).unwrap();
+        let names: Vec<String> = objects
+            .iter()
+            .map(|o| format!("{}/{}", o.kind(), o.name()))
+            .collect();
+        assert!(
+            !names.iter().any(|n| n.contains("alertmanager")
+                || n.contains("grafana")
+                || n.contains("ruler")),
+            "{names:?}"
+        );
+        let query = objects
+            .iter()
+            .find(|o| o.kind() == "Deployment" && o.name() == "thanos-querier")
+            .unwrap();
+        let args = query
+            .value
+            .pointer("/spec/template/spec/containers/0/args")
+            .unwrap()
+            .to_string();
+        assert!(!args.contains("rule_replica"), "{args}");
+        let prom = objects
+            .iter()
+            .find(|o| o.name() == "prometheus-config")
+            .unwrap();
+        assert!(!prom.value.to_string().contains("alertmanagers"));
+        let ingress = objects
+            .iter()
+            .find(|o| o.kind() == "Ingress")
+            .unwrap()
+            .value
+            .to_string();
+        assert!(
+            !ingress.contains("grafana.example.com")
+                && !ingress.contains("alertmanager.example.com")
+        );
+    }
 }

@@ -37,5 +37,8 @@ const KIND_ORDER: [&str; 31] = [
 
 /// Position of `kind` in the install order; unknown kinds go last.
 pub fn rank(kind: &str) -> usize {
-    KIND_ORDER.iter().position(|k| *k == kind).unwrap_or(KIND_ORDER.len())
+    KIND_ORDER
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(KIND_ORDER.len())
 }

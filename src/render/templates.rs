@@ -25,7 +25,10 @@ impl Templates {
 
     /// Renders template `name` with `ctx`; errors name the template and line.
     pub fn render<S: Serialize>(&self, name: &str, ctx: &S) -> Result<String, RenderError> {
-        let template = self.env.get_template(name).map_err(|e| RenderError::new(name, e.to_string()))?;
+        let template = self
+            .env
+            .get_template(name)
+            .map_err(|e| RenderError::new(name, e.to_string()))?;
         template.render(Serde(ctx)).map_err(|e| {
             let line = e.line().map(|l| format!(" (line {l})")).unwrap_or_default();
             RenderError::new(name, format!("{e}{line}"))
@@ -34,7 +37,11 @@ impl Templates {
 
     /// Names of every embedded template, sorted.
     pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.env.templates().map(|(name, _)| name.to_owned()).collect();
+        let mut names: Vec<String> = self
+            .env
+            .templates()
+            .map(|(name, _)| name.to_owned())
+            .collect();
         names.sort();
         names
     }
@@ -43,5 +50,15 @@ impl Templates {
 impl Default for Templates {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+impl Templates {
+    /// Swaps one template's source, to prove the checks catch a broken template.
+    pub fn replace(&mut self, name: &'static str, source: String) {
+        self.env
+            .add_template_owned(name, source)
+            .expect("template parses");
     }
 }
