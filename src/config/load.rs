@@ -63,7 +63,7 @@ pub fn merge(inputs: &Inputs) -> Merged {
     }
     for set in &inputs.sets {
         if let Err(d) = apply_set(&mut tree, set) {
-            diagnostics.push(d);
+            diagnostics.push(*d);
         }
     }
     Merged {
@@ -142,12 +142,14 @@ fn yaml_error(
 }
 
 /// Applies one `--set PATH=VALUE`; the value is read as a YAML scalar (`3`, `true`, `"on"`).
-fn apply_set(tree: &mut Node, flag: &str) -> Result<(), Diagnostic> {
+fn apply_set(tree: &mut Node, flag: &str) -> Result<(), Box<Diagnostic>> {
     let origin = Origin::Set(flag.into());
     let fail = |message: String, help: &str| {
-        Err(Diagnostic::error(message)
-            .from_origin(Some(origin.clone()))
-            .help(help))
+        Err(Box::new(
+            Diagnostic::error(message)
+                .from_origin(Some(origin.clone()))
+                .help(help),
+        ))
     };
     let Some((path_text, value_text)) = flag.split_once('=') else {
         return fail(
@@ -172,24 +174,28 @@ fn apply_set(tree: &mut Node, flag: &str) -> Result<(), Diagnostic> {
     }
     let value = parse_scalar(value_text, &origin)?;
     tree.set(&path, value).map_err(|message| {
-        Diagnostic::error(message)
-            .at(path.to_string())
-            .from_origin(Some(origin.clone()))
+        Box::new(
+            Diagnostic::error(message)
+                .at(path.to_string())
+                .from_origin(Some(origin.clone())),
+        )
     })
 }
 
-fn parse_scalar(text: &str, origin: &Origin) -> Result<Node, Diagnostic> {
+fn parse_scalar(text: &str, origin: &Origin) -> Result<Node, Box<Diagnostic>> {
     if text.trim().is_empty() {
         return Ok(Node::new(Value::String(String::new()), origin.clone()));
     }
     let name = std::sync::Arc::from("--set");
     let node = Node::parse(text, 0, &name).map_err(|e| {
-        Diagnostic::error(format!(
-            "cannot read the value `{text}`: {}",
-            e.to_string().lines().next().unwrap_or_default()
-        ))
-        .from_origin(Some(origin.clone()))
-        .help("quote values with YAML syntax in them, such as `--set 'cluster=\"a: b\"'`")
+        Box::new(
+            Diagnostic::error(format!(
+                "cannot read the value `{text}`: {}",
+                e.to_string().lines().next().unwrap_or_default()
+            ))
+            .from_origin(Some(origin.clone()))
+            .help("quote values with YAML syntax in them, such as `--set 'cluster=\"a: b\"'`"),
+        )
     })?;
     Ok(retag(node, origin))
 }

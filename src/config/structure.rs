@@ -161,15 +161,17 @@ impl<'a> StructureChecker<'a> {
             Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).collect(),
             _ => return true,
         };
-        let fits = types.iter().any(|t| match (*t, &node.value) {
-            ("null", Value::Null)
-            | ("boolean", Value::Bool(_))
-            | ("integer" | "number", Value::Int(_))
-            | ("number", Value::Float(_))
-            | ("string", Value::String(_))
-            | ("array", Value::Seq(_))
-            | ("object", Value::Map(_)) => true,
-            _ => false,
+        let fits = types.iter().any(|t| {
+            matches!(
+                (*t, &node.value),
+                ("null", Value::Null)
+                    | ("boolean", Value::Bool(_))
+                    | ("integer" | "number", Value::Int(_))
+                    | ("number", Value::Float(_))
+                    | ("string", Value::String(_))
+                    | ("array", Value::Seq(_))
+                    | ("object", Value::Map(_))
+            )
         });
         if fits {
             return true;
