@@ -29,6 +29,23 @@ pub enum Command {
     Profiles,
     /// Print a commented starter config that validates as it is.
     Init(InitArgs),
+    /// KRM function: read a ResourceList on stdin (functionConfig: a MonitoringStack), write
+    /// it back with the stack's objects added (kpt, kustomize --enable-exec).
+    Krm,
+    /// Set up stackgen as a kustomize exec plugin.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Link this binary as kustomize's `stackgen.dev/v1alpha1` `MonitoringStack` generator
+    /// and print where.
+    Install {
+        /// Plugin root; default `$XDG_CONFIG_HOME/kustomize/plugin`, else `~/.config/kustomize/plugin`.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// The config layers: defaults < profiles < files < --set.

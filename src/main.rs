@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use cli::{Cli, Command, Format, InputArgs};
+use cli::{Cli, Command, Format, InputArgs, PluginCommand};
 use stackgen::config::{self, Document, Inputs, Loaded};
 use stackgen::diagnostic::render_all;
 
@@ -14,7 +14,13 @@ use stackgen::diagnostic::render_all;
 const INVALID: u8 = 1;
 const TROUBLE: u8 = 2;
 
+/// The name kustomize runs an exec plugin by: `<group>/<version>/<lowercase kind>/<Kind>`.
+const PLUGIN_NAME: &str = "MonitoringStack";
+
 fn main() -> ExitCode {
+    if invoked_as_plugin() {
+        return exec_plugin();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -75,6 +81,29 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 out.push_str(&format!("{:width$}  {}\n", p.name, p.summary));
             }
             emit(out.as_bytes())
+        }
+        Command::Krm => {
+            let mut input = String::new();
+            io::stdin()
+                .read_to_string(&mut input)
+                .map_err(|e| anyhow::anyhow!("cannot read the ResourceList from stdin: {e}"))?;
+            let outcome = stackgen::krm::run(&input);
+            if let Some(results) = outcome.resource_list["results"].as_array() {
+                for r in results {
+                    eprintln!(
+                        "{}: {}",
+                        r["severity"].as_str().unwrap_or("info"),
+                        r["message"].as_str().unwrap_or_default()
+                    );
+                }
+            }
+            emit(stackgen::yaml::to_string(&outcome.resource_list).as_bytes())?;
+            Ok(if outcome.failed { INVALID } else { 0 })
+        }
+        Command::Plugin(PluginCommand::Install { dir }) => {
+            let path = install_plugin(dir)?;
+            println!("{}", path.display());
+            Ok(0)
         }
         Command::Init(args) => {
             let inputs = InputArgs {
@@ -147,4 +176,96 @@ fn emit(bytes: &[u8]) -> anyhow::Result<u8> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
         Err(e) => Err(anyhow::anyhow!("cannot write to stdout: {e}")),
     }
+}
+
+fn invoked_as_plugin() -> bool {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| {
+            std::path::Path::new(&arg0)
+                .file_name()
+                .map(|n| n == PLUGIN_NAME)
+        })
+        .unwrap_or(false)
+}
+
+/// kustomize's exec-plugin protocol: one argument, the generator config file; manifests on
+/// stdout; errors on stderr with a non-zero exit.
+fn exec_plugin() -> ExitCode {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let [config] = args.as_slice() else {
+        eprintln!(
+            "usage: {PLUGIN_NAME} CONFIG_FILE (kustomize runs this with its generator config)"
+        );
+        return ExitCode::from(TROUBLE);
+    };
+    let inputs = InputArgs {
+        configs: vec![config.into()],
+        ..InputArgs::default()
+    };
+    let result = load(&inputs).and_then(|loaded| match loaded {
+        None => Ok(INVALID),
+        Some(loaded) => {
+            let objects = stackgen::render::render(&loaded.config)?;
+            emit(stackgen::output::yaml_stream(&objects).as_bytes())
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(TROUBLE)
+        }
+    }
+}
+
+/// Links this executable where kustomize looks for the `MonitoringStack` generator.
+fn install_plugin(dir: Option<std::path::PathBuf>) -> anyhow::Result<std::path::PathBuf> {
+    let root = match dir {
+        Some(dir) => dir,
+        None => {
+            let config_home = std::env::var_os("XDG_CONFIG_HOME")
+                .filter(|v| !v.is_empty())
+                .map(std::path::PathBuf::from)
+                .or_else(|| {
+                    std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config"))
+                })
+                .ok_or_else(|| {
+                    anyhow::anyhow!("neither XDG_CONFIG_HOME nor HOME is set; pass --dir")
+                })?;
+            config_home.join("kustomize").join("plugin")
+        }
+    };
+    let folder = root
+        .join("stackgen.dev")
+        .join("v1alpha1")
+        .join("monitoringstack");
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| anyhow::anyhow!("cannot create `{}`: {e}", folder.display()))?;
+    let link = folder.join(PLUGIN_NAME);
+    let exe = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .map_err(|e| anyhow::anyhow!("cannot find this executable: {e}"))?;
+    if link.symlink_metadata().is_ok() {
+        std::fs::remove_file(&link)
+            .map_err(|e| anyhow::anyhow!("cannot replace `{}`: {e}", link.display()))?;
+    }
+    symlink(&exe, &link).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot link `{}` to `{}`: {e}",
+            link.display(),
+            exe.display()
+        )
+    })?;
+    Ok(link)
+}
+
+#[cfg(unix)]
+fn symlink(target: &std::path::Path, link: &std::path::Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn symlink(target: &std::path::Path, link: &std::path::Path) -> io::Result<()> {
+    std::fs::copy(target, link).map(|_| ())
 }

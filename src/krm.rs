@@ -1,0 +1,250 @@
+//! The KRM function: a `ResourceList` in, the same list plus the rendered stack out.
+//!
+//! The `functionConfig` is a `MonitoringStack`, the same document `-c` reads. Input items are
+//! kept as they are, except objects this function generated on an earlier run, which the
+//! new ones replace (so `kpt fn eval` can run again and again). Config errors become
+//! `results` with severity `error`, and no item is generated.
+
+use serde_json::{Map, Value as Json, json};
+
+use crate::config::{self, Document, Inputs};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::render::{self, Object};
+
+/// Annotation that marks what this function generated, naming the stack.
+pub const GENERATED_BY: &str = "stackgen.dev/generated-by";
+const PATH_ANNOTATION: &str = "internal.config.kubernetes.io/path";
+
+/// What the function writes: the ResourceList for stdout, and whether it failed.
+pub struct Outcome {
+    pub resource_list: Json,
+    pub failed: bool,
+}
+
+/// Runs the function over a ResourceList (YAML or JSON).
+pub fn run(input: &str) -> Outcome {
+    let list: Json = match serde_saphyr::from_str(input) {
+        Ok(list) => list,
+        Err(e) => {
+            let message = format!(
+                "input is not a ResourceList: {}",
+                e.to_string().lines().next().unwrap_or_default()
+            );
+            return failure(Vec::new(), vec![result_of(&Diagnostic::error(message))]);
+        }
+    };
+    let items = match list.get("items") {
+        Some(Json::Array(items)) => items.clone(),
+        None | Some(Json::Null) => Vec::new(),
+        Some(_) => {
+            return failure(
+                Vec::new(),
+                vec![result_of(&Diagnostic::error(
+                    "`items` of the ResourceList must be a list",
+                ))],
+            );
+        }
+    };
+    if list.get("kind").and_then(Json::as_str) != Some("ResourceList") {
+        return failure(
+            items,
+            vec![result_of(&Diagnostic::error(
+                "input is not a ResourceList (`kind: ResourceList`)",
+            ))],
+        );
+    }
+    let Some(function_config) = list.get("functionConfig").filter(|c| !c.is_null()) else {
+        return failure(
+            items,
+            vec![result_of(&Diagnostic::error(
+                "no `functionConfig`: give the function a MonitoringStack (kpt `--fn-config FILE`)",
+            ))],
+        );
+    };
+    let document = Document {
+        name: "functionConfig".to_owned(),
+        text: crate::yaml::to_string(&strip_tooling_metadata(function_config)),
+    };
+    let loaded = match config::load(&Inputs {
+        documents: vec![document],
+        ..Inputs::default()
+    }) {
+        Ok(loaded) => loaded,
+        Err(rejected) => {
+            return failure(items, rejected.diagnostics.iter().map(result_of).collect());
+        }
+    };
+    let objects = match render::render(&loaded.config) {
+        Ok(objects) => objects,
+        Err(e) => return failure(items, vec![result_of(&Diagnostic::error(e.to_string()))]),
+    };
+    let stack = loaded.config.metadata.name.to_string();
+    let mut out: Vec<Json> = items
+        .into_iter()
+        .filter(|item| !generated_by(item, &stack))
+        .collect();
+    out.extend(objects.iter().map(|o| generated_item(o, &stack)));
+    let results: Vec<Json> = loaded.warnings.iter().map(result_of).collect();
+    Outcome {
+        resource_list: resource_list(out, results),
+        failed: false,
+    }
+}
+
+/// kustomize and kpt annotate the config they pass; those annotations are theirs, not
+/// config fields the schema knows.
+fn strip_tooling_metadata(config: &Json) -> Json {
+    let mut config = config.clone();
+    if let Some(Json::Object(annotations)) = config.pointer_mut("/metadata/annotations") {
+        annotations.retain(|k, _| {
+            !k.starts_with("config.kubernetes.io/")
+                && !k.starts_with("internal.config.kubernetes.io/")
+                && !k.starts_with("config.k8s.io/")
+                && !k.starts_with("kustomize.config.k8s.io/")
+        });
+    }
+    config
+}
+
+fn generated_by(item: &Json, stack: &str) -> bool {
+    item.pointer("/metadata/annotations")
+        .and_then(|a| a.get(GENERATED_BY))
+        .and_then(Json::as_str)
+        == Some(stack)
+}
+
+fn generated_item(object: &Object, stack: &str) -> Json {
+    let mut value = object.value.clone();
+    let path = format!(
+        "stackgen/{}/{}-{}.yaml",
+        object.component(),
+        object.kind().to_lowercase(),
+        object.name()
+    );
+    let metadata = value
+        .as_object_mut()
+        .and_then(|v| v.get_mut("metadata"))
+        .and_then(Json::as_object_mut);
+    if let Some(metadata) = metadata {
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| Json::Object(Map::new()));
+        if let Json::Object(annotations) = annotations {
+            annotations.insert(GENERATED_BY.to_owned(), json!(stack));
+            annotations.insert(PATH_ANNOTATION.to_owned(), json!(path));
+        }
+    }
+    value
+}
+
+fn resource_list(items: Vec<Json>, results: Vec<Json>) -> Json {
+    let mut list =
+        json!({"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": items});
+    if !results.is_empty() {
+        list["results"] = Json::Array(results);
+    }
+    list
+}
+
+fn failure(items: Vec<Json>, results: Vec<Json>) -> Outcome {
+    Outcome {
+        resource_list: resource_list(items, results),
+        failed: true,
+    }
+}
+
+/// A diagnostic as a KRM result: the config path in the message and as `field.path`.
+fn result_of(d: &Diagnostic) -> Json {
+    let severity = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut message = match &d.path {
+        Some(path) => format!("`{path}`: {}", d.message),
+        None => d.message.clone(),
+    };
+    if let Some(help) = &d.help {
+        message.push_str(&format!(" (help: {help})"));
+    }
+    let mut result = json!({"message": message, "severity": severity});
+    if let Some(path) = &d.path {
+        result["field"] = json!({"path": path});
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(function_config: &str, items: &str) -> String {
+        format!(
+            "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: {items}\nfunctionConfig:\n{function_config}"
+        )
+    }
+
+    const CONFIG: &str = "  apiVersion: stackgen.dev/v1alpha1\n  kind: MonitoringStack\n  metadata:\n    name: edge\n    annotations:\n      config.kubernetes.io/local-config: \"true\"\n  spec:\n    cluster: edge\n";
+
+    #[test]
+    fn generates_the_stack_after_the_input_items() {
+        let input = list(
+            CONFIG,
+            "[{apiVersion: v1, kind: ConfigMap, metadata: {name: mine}}]",
+        );
+        let out = run(&input);
+        assert!(!out.failed);
+        let items = out.resource_list["items"].as_array().unwrap();
+        assert_eq!(items[0]["metadata"]["name"], "mine");
+        assert_eq!(items[1]["kind"], "Namespace");
+        assert_eq!(items[1]["metadata"]["annotations"][GENERATED_BY], "edge");
+        assert!(items.iter().all(|i| {
+            i.pointer("/metadata/annotations/config.kubernetes.io~1local-config")
+                .is_none()
+        }));
+    }
+
+    #[test]
+    fn a_second_run_replaces_what_the_first_generated() {
+        let first = run(&list(CONFIG, "[]"));
+        let items = serde_json::to_string(&first.resource_list["items"]).unwrap();
+        let second = run(&list(CONFIG, &items));
+        assert_eq!(first.resource_list["items"], second.resource_list["items"]);
+    }
+
+    #[test]
+    fn config_errors_become_results_and_nothing_is_generated() {
+        let bad = CONFIG.replace(
+            "    cluster: edge\n",
+            "    cluster: edge\n    thanos:\n      compact:\n        replicas: 2\n",
+        );
+        let out = run(&list(
+            &bad,
+            "[{apiVersion: v1, kind: ConfigMap, metadata: {name: mine}}]",
+        ));
+        assert!(out.failed);
+        assert_eq!(out.resource_list["items"].as_array().unwrap().len(), 1);
+        let result = &out.resource_list["results"][0];
+        assert_eq!(result["severity"], "error");
+        assert_eq!(result["field"]["path"], "spec.thanos.compact.replicas");
+        assert!(
+            result["message"]
+                .as_str()
+                .unwrap()
+                .contains("spec.thanos.compact.replicas")
+        );
+    }
+
+    #[test]
+    fn missing_function_config_is_an_error_result() {
+        let out = run("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n");
+        assert!(out.failed);
+        assert_eq!(out.resource_list["results"][0]["severity"], "error");
+    }
+
+    #[test]
+    fn garbage_input_is_an_error_result_not_a_panic() {
+        for input in ["", "[", "kind: ResourceList\nitems: 3\n", "kind: Other\n"] {
+            assert!(run(input).failed, "{input:?}");
+        }
+    }
+}
