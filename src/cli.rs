@@ -23,6 +23,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Check a config: every error at once; nothing on stdout when invalid.
     Validate(InputArgs),
+    /// Compare the rendered stack with a committed rendering (exit 1 when they differ).
+    Diff(DiffArgs),
     /// Print the JSON Schema of the config (for editors and CI).
     Schema,
     /// List the built-in profiles, one per line.
@@ -78,6 +80,45 @@ pub struct RenderArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
+    /// CI guard: write nothing, exit 1 and name the files when DIR is not exactly what
+    /// `-o DIR` would write.
+    #[arg(long, value_name = "DIR", conflicts_with = "output_dir")]
+    pub check: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// The committed rendering: a multi-document YAML file, `-` for stdin, or a directory
+    /// written by `render -o` (every `*.yaml`/`*.yml` below it but `kustomization.yaml`).
+    #[arg(long, value_name = "PATH", required = true)]
+    pub against: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Colour the text report.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Exit 0 even when there are differences.
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Per-object unified diffs and a summary line.
+    Text,
+    /// Added, removed and changed objects with their field paths.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// Only when stdout is a terminal.
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

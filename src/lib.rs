@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
 pub mod krm;
 pub mod output;
 pub mod render;

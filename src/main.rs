@@ -1,12 +1,13 @@
 //! Thin shell: parse the command line, do the I/O, call the library, map to exit codes.
 
 mod cli;
+mod files;
 
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use cli::{Cli, Command, Format, InputArgs, PluginCommand};
+use cli::{Cli, Color, Command, DiffFormat, Format, InputArgs, PluginCommand};
 use stackgen::config::{self, Document, Inputs, Loaded};
 use stackgen::diagnostic::render_all;
 
@@ -52,6 +53,22 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 return Ok(INVALID);
             };
             let objects = stackgen::render::render(&loaded.config)?;
+            if let Some(dir) = &args.check {
+                let stale = files::stale_files(dir, &objects)?;
+                for line in &stale {
+                    eprintln!("{line}");
+                }
+                if stale.is_empty() {
+                    eprintln!("{} is up to date", dir.display());
+                    return Ok(0);
+                }
+                eprintln!(
+                    "{} is not what `stackgen render -o {}` writes: re-render it and commit",
+                    dir.display(),
+                    dir.display()
+                );
+                return Ok(INVALID);
+            }
             match &args.output_dir {
                 Some(dir) => {
                     let files = stackgen::output::directory_files(&objects);
@@ -65,6 +82,34 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                     Format::Json => emit(stackgen::output::json_list(&objects).as_bytes()),
                 },
             }
+        }
+        Command::Diff(args) => {
+            let before = files::read_against(&args.against)?;
+            let Some(loaded) = load(&args.inputs)? else {
+                return Ok(INVALID);
+            };
+            let objects = stackgen::render::render(&loaded.config)?;
+            let after: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
+            let report = stackgen::diff::compare(&before, &after);
+            let text = match args.format {
+                DiffFormat::Json => {
+                    format!("{}\n", serde_json::to_string_pretty(&report.to_json())?)
+                }
+                DiffFormat::Text => {
+                    let color = match args.color {
+                        Color::Always => true,
+                        Color::Never => false,
+                        Color::Auto => io::stdout().is_terminal(),
+                    };
+                    report.to_text(color)
+                }
+            };
+            emit(text.as_bytes())?;
+            Ok(if report.is_empty() || args.exit_zero {
+                0
+            } else {
+                INVALID
+            })
         }
         Command::Schema => {
             let schema = serde_json::to_string_pretty(&config::schema())?;
@@ -101,7 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Ok(if outcome.failed { INVALID } else { 0 })
         }
         Command::Plugin(PluginCommand::Install { dir }) => {
-            let path = install_plugin(dir)?;
+            let path = files::install_plugin(dir, PLUGIN_NAME)?;
             println!("{}", path.display());
             Ok(0)
         }
@@ -217,55 +262,4 @@ fn exec_plugin() -> ExitCode {
             ExitCode::from(TROUBLE)
         }
     }
-}
-
-/// Links this executable where kustomize looks for the `MonitoringStack` generator.
-fn install_plugin(dir: Option<std::path::PathBuf>) -> anyhow::Result<std::path::PathBuf> {
-    let root = match dir {
-        Some(dir) => dir,
-        None => {
-            let config_home = std::env::var_os("XDG_CONFIG_HOME")
-                .filter(|v| !v.is_empty())
-                .map(std::path::PathBuf::from)
-                .or_else(|| {
-                    std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".config"))
-                })
-                .ok_or_else(|| {
-                    anyhow::anyhow!("neither XDG_CONFIG_HOME nor HOME is set; pass --dir")
-                })?;
-            config_home.join("kustomize").join("plugin")
-        }
-    };
-    let folder = root
-        .join("stackgen.dev")
-        .join("v1alpha1")
-        .join("monitoringstack");
-    std::fs::create_dir_all(&folder)
-        .map_err(|e| anyhow::anyhow!("cannot create `{}`: {e}", folder.display()))?;
-    let link = folder.join(PLUGIN_NAME);
-    let exe = std::env::current_exe()
-        .and_then(std::fs::canonicalize)
-        .map_err(|e| anyhow::anyhow!("cannot find this executable: {e}"))?;
-    if link.symlink_metadata().is_ok() {
-        std::fs::remove_file(&link)
-            .map_err(|e| anyhow::anyhow!("cannot replace `{}`: {e}", link.display()))?;
-    }
-    symlink(&exe, &link).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot link `{}` to `{}`: {e}",
-            link.display(),
-            exe.display()
-        )
-    })?;
-    Ok(link)
-}
-
-#[cfg(unix)]
-fn symlink(target: &std::path::Path, link: &std::path::Path) -> io::Result<()> {
-    std::os::unix::fs::symlink(target, link)
-}
-
-#[cfg(not(unix))]
-fn symlink(target: &std::path::Path, link: &std::path::Path) -> io::Result<()> {
-    std::fs::copy(target, link).map(|_| ())
 }
