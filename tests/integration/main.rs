@@ -1,4 +1,8 @@
 //! The one integration-test binary: every test runs the real `stackgen`.
 
+mod checkers;
+mod diff;
 mod golden;
 mod render;
+mod support;
+mod validate;

@@ -1,0 +1,93 @@
+//! `cargo bench`: the pipeline's speed, in process (no process start-up in the numbers).
+//! Prints the median and the fastest of many runs for each stage; the README keeps the
+//! numbers of a reference machine. No criterion: the stages are milliseconds long and a
+//! median of plain `Instant` timings is stable enough to compare runs.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use stackgen::config::{self, Document, Inputs};
+
+fn measure(name: &str, runs: usize, mut f: impl FnMut()) {
+    f(); // warm caches and lazily built statics
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    println!(
+        "{name:<48} median {:>9.3?}   fastest {:>9.3?}   ({runs} runs)",
+        times[runs / 2],
+        times[0]
+    );
+}
+
+/// A stream of `n` ConfigMaps and Deployments, and a copy with every tenth one changed,
+/// for the diff benchmark.
+fn streams(n: usize) -> (Vec<Value>, Vec<Value>) {
+    let object = |i: usize, replicas: usize| {
+        if i.is_multiple_of(2) {
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("cm-{i}"), "namespace": "monitoring"},
+                   "data": {"config.yaml": format!("key: {i}\nreplicas: {replicas}\n")}})
+        } else {
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": format!("app-{i}"), "namespace": "monitoring"},
+                   "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": format!("app-{i}")}},
+                            "template": {"metadata": {"labels": {"app": format!("app-{i}")}},
+                                         "spec": {"containers": [{"name": "app", "image": "registry.example.com/app:v1", "args": ["--a", "--b"]}]}}}})
+        }
+    };
+    let before: Vec<Value> = (0..n).map(|i| object(i, 2)).collect();
+    let after: Vec<Value> = (0..n)
+        .map(|i| object(i, if i.is_multiple_of(10) { 3 } else { 2 }))
+        .collect();
+    (before, after)
+}
+
+fn main() {
+    let eks = Inputs {
+        profiles: vec!["eks".to_owned()],
+        documents: vec![Document {
+            name: "examples/eks-s3.yaml".to_owned(),
+            text: std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/examples/eks-s3.yaml"
+            ))
+            .unwrap(),
+        }],
+        sets: vec!["prometheus.replicas=5".to_owned()],
+    };
+    measure("load + validate (profile, file, --set)", 200, || {
+        black_box(config::load(black_box(&eks)).unwrap());
+    });
+    let loaded = config::load(&eks).unwrap();
+    measure("render + check (every object round-tripped)", 100, || {
+        black_box(stackgen::render::render(black_box(&loaded.config)).unwrap());
+    });
+    let objects = stackgen::render::render(&loaded.config).unwrap();
+    measure("emit YAML stream", 100, || {
+        black_box(stackgen::output::yaml_stream(black_box(&objects)));
+    });
+    measure("whole pipeline: defaults → YAML", 100, || {
+        let loaded = config::load(&Inputs::default()).unwrap();
+        let objects = stackgen::render::render(&loaded.config).unwrap();
+        black_box(stackgen::output::yaml_stream(&objects));
+    });
+    let (before, after) = streams(1000);
+    measure("diff of two 1,000-object streams (100 changed)", 20, || {
+        let report = stackgen::diff::compare(black_box(&before), black_box(&after));
+        assert_eq!(report.changed.len(), 100);
+        black_box(report.to_text(false));
+    });
+    let before_text: String = before
+        .iter()
+        .map(stackgen::yaml::to_string)
+        .collect::<Vec<_>>()
+        .join("---\n");
+    measure("parse a 1,000-object committed stream", 20, || {
+        black_box(stackgen::diff::parse_objects(black_box(&before_text)).unwrap());
+    });
+}

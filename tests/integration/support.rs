@@ -1,0 +1,161 @@
+//! A fluent builder that runs the real binary in a scratch directory, in the style of
+//! casey/just's tests: `Test::new().args([...]).file(name, text).stdin(text).run()`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// One run of `stackgen`: its arguments, the files it finds in its working directory, stdin.
+#[must_use]
+pub struct Test {
+    args: Vec<String>,
+    files: Vec<(String, String)>,
+    stdin: Option<String>,
+    current_dir: Option<PathBuf>,
+}
+
+/// What a run produced. Keeps the scratch directory alive (and readable through `dir`) until
+/// dropped.
+#[derive(Debug)]
+pub struct Output {
+    /// Exit code; -1 when killed by a signal.
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+    scratch: Scratch,
+}
+
+impl Test {
+    pub fn new() -> Self {
+        Self {
+            args: Vec::new(),
+            files: Vec::new(),
+            stdin: None,
+            current_dir: None,
+        }
+    }
+
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Writes `text` to `name` (relative, parent directories created) before the run.
+    pub fn file(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        self.files.push((name.into(), text.into()));
+        self
+    }
+
+    pub fn stdin(mut self, text: impl Into<String>) -> Self {
+        self.stdin = Some(text.into());
+        self
+    }
+
+    /// Runs in `dir` instead of the scratch directory (files still go to the scratch one).
+    pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.current_dir = Some(dir.into());
+        self
+    }
+
+    pub fn run(self) -> Output {
+        let scratch = Scratch::new();
+        for (name, text) in &self.files {
+            let path = scratch.path().join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("create parent directory");
+            }
+            std::fs::write(&path, text).expect("write test file");
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stackgen"))
+            .args(&self.args)
+            .current_dir(self.current_dir.as_deref().unwrap_or(scratch.path()))
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn stackgen");
+        if let Some(text) = self.stdin {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            // A thread, so a child that writes a lot before reading cannot deadlock us.
+            std::thread::spawn(move || {
+                let _ = pipe.write_all(text.as_bytes());
+            });
+        }
+        let out = child.wait_with_output().expect("wait for stackgen");
+        Output {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+            scratch,
+        }
+    }
+}
+
+impl Output {
+    /// The scratch directory the run's files were written to.
+    pub fn dir(&self) -> &Path {
+        self.scratch.path()
+    }
+
+    #[track_caller]
+    pub fn status(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.status, expected,
+            "exit status\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_is_empty(&self) -> &Self {
+        assert!(
+            self.stdout.is_empty(),
+            "stdout should be empty, got:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+/// A fresh directory under the system temp dir, removed when dropped.
+#[derive(Debug)]
+struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    fn new() -> Self {
+        Self(
+            tempfile::Builder::new()
+                .prefix("stackgen-test-")
+                .tempdir()
+                .expect("create scratch directory"),
+        )
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
