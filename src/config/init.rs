@@ -24,8 +24,17 @@ pub fn starter(config: &super::MonitoringStack, profiles: &[String]) -> String {
             format!(" starting from profile {}", profiles.join(", "))
         }
     );
+    let defaults =
+        serde_json::to_value(super::MonitoringStack::default()).expect("defaults serialize");
     if let Json::Object(map) = &value {
-        emit_map(&mut out, map, Some(&schema), &schema, 0);
+        emit_map(
+            &mut out,
+            map,
+            defaults.as_object(),
+            Some(&schema),
+            &schema,
+            0,
+        );
     }
     out
 }
@@ -48,16 +57,26 @@ fn resolve<'a>(root: &'a Json, schema: Option<&'a Json>) -> Option<&'a Json> {
     Some(schema)
 }
 
+/// Writes `map` with each key's description above it. A key the defaults set but `map`
+/// lacks was turned off (an optional set to null by a profile): it is written as `null`, or
+/// reading the file back would bring the default back.
 fn emit_map(
     out: &mut String,
     map: &serde_json::Map<String, Json>,
+    defaults: Option<&serde_json::Map<String, Json>>,
     schema: Option<&Json>,
     root: &Json,
     depth: usize,
 ) {
     let indent = "  ".repeat(depth);
     let schema = resolve(root, schema);
-    for (key, value) in map {
+    let mut entries: Vec<(&String, &Json)> = map.iter().collect();
+    for (key, _) in defaults.into_iter().flatten() {
+        if !map.contains_key(key) {
+            entries.push((key, &Json::Null));
+        }
+    }
+    for (key, value) in entries {
         let field = schema
             .and_then(|s| s.get("properties"))
             .and_then(|p| p.get(key))
@@ -77,7 +96,8 @@ fn emit_map(
         match value {
             Json::Object(inner) if !inner.is_empty() => {
                 out.push_str(&format!("{indent}{key_text}:\n"));
-                emit_map(out, inner, field, root, depth + 1);
+                let inner_defaults = defaults.and_then(|d| d.get(key)).and_then(Json::as_object);
+                emit_map(out, inner, inner_defaults, field, root, depth + 1);
             }
             Json::Array(items) if items.iter().any(Json::is_object) => {
                 out.push_str(&format!("{indent}{key_text}:\n"));
@@ -99,5 +119,45 @@ fn scalar(value: &Json) -> String {
     match value {
         Json::Array(_) | Json::Object(_) => value.to_string(),
         _ => crate::yaml::to_string(value).trim_end().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Document, Inputs, load, profiles};
+
+    /// The starter file must mean exactly what its profiles mean, including settings a
+    /// profile turned off (`credentialsSecret: null`).
+    #[test]
+    fn starter_reads_back_as_the_same_config_for_every_profile() {
+        let mut cases: Vec<Vec<String>> = vec![Vec::new()];
+        cases.extend(profiles::all().iter().map(|p| vec![p.name.to_owned()]));
+        for profile in cases {
+            let from_profile = load(&Inputs {
+                profiles: profile.clone(),
+                ..Inputs::default()
+            })
+            .unwrap();
+            let text = super::starter(&from_profile.config, &profile);
+            assert!(text.starts_with("# yaml-language-server: $schema="));
+            let document = Document {
+                name: "starter.yaml".to_owned(),
+                text,
+            };
+            let from_starter = load(&Inputs {
+                documents: vec![document],
+                ..Inputs::default()
+            })
+            .unwrap();
+            assert_eq!(
+                from_profile.config, from_starter.config,
+                "profile {profile:?}"
+            );
+            assert_eq!(
+                from_profile.warnings.len(),
+                from_starter.warnings.len(),
+                "profile {profile:?}"
+            );
+        }
     }
 }

@@ -204,8 +204,7 @@ impl<'a> StructureChecker<'a> {
                 node.value.type_name()
             ));
         } else if types.contains(&"boolean") && matches!(node.value, Value::String(_)) {
-            diagnostic = diagnostic
-                .help("use `true` or `false` (YAML 1.2 reads `yes`, `on` and the like as strings)");
+            diagnostic = diagnostic.help("use `true` or `false`");
         } else if let Some(description) = schema.get("description").and_then(Json::as_str) {
             diagnostic = diagnostic.help(first_sentence(description));
         }

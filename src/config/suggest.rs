@@ -12,8 +12,12 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
         if normalize(candidate) == normal {
             return Some(candidate);
         }
-        let score = strsim::jaro_winkler(&normal, &normalize(candidate));
-        if score >= 0.8 && best.is_none_or(|(_, s)| score > s) {
+        let other = normalize(candidate);
+        let score = strsim::jaro_winkler(&normal, &other);
+        // Jaro-Winkler sees no match in very short words (`dve` for `dev`); one edit or
+        // transposition still marks a likely typo there.
+        let close = score >= 0.8 || strsim::damerau_levenshtein(&normal, &other) <= 1;
+        if close && best.is_none_or(|(_, s)| score > s) {
             best = Some((candidate, score));
         }
     }
@@ -38,5 +42,7 @@ mod tests {
         assert_eq!(closest("scrape_interval", keys), Some("scrapeInterval"));
         assert_eq!(closest("retnetion", keys), Some("retention"));
         assert_eq!(closest("zzz", keys), None);
+        assert_eq!(closest("dve", ["dev", "eks", "gke"]), Some("dev"));
+        assert_eq!(closest("gek", ["dev", "eks", "gke"]), Some("gke"));
     }
 }

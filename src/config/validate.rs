@@ -121,17 +121,17 @@ fn block_durations_allow_upload(spec: &Spec, f: &mut Findings) {
             "a block may be deleted locally before the sidecar uploads it; keep at least 3 blocks (`6h` for 2h blocks)",
         );
     }
-    if p.scrape_interval.is_zero() || p.evaluation_interval.is_zero() {
-        let path = if p.scrape_interval.is_zero() {
-            "spec.prometheus.scrapeInterval"
-        } else {
-            "spec.prometheus.evaluationInterval"
-        };
-        f.error(
-            path,
-            "must not be zero".to_owned(),
-            "use a duration such as `30s`",
-        );
+    for (path, interval) in [
+        ("spec.prometheus.scrapeInterval", &p.scrape_interval),
+        ("spec.prometheus.evaluationInterval", &p.evaluation_interval),
+    ] {
+        if interval.is_zero() {
+            f.error(
+                path,
+                "must not be zero".to_owned(),
+                "use a duration such as `30s`",
+            );
+        }
     }
 }
 
