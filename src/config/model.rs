@@ -102,8 +102,8 @@ pub struct Spec {
     pub ingress: Ingress,
     /// Placement and disruption settings for replicated components.
     pub high_availability: HighAvailability,
-    /// NetworkPolicies allowing only the flows the stack needs.
-    pub network_policies: Toggle,
+    /// NetworkPolicies: deny by default, allow only the flows the stack needs.
+    pub network_policies: NetworkPolicies,
 }
 
 impl Default for Spec {
@@ -125,7 +125,7 @@ impl Default for Spec {
             grafana: Grafana::default(),
             ingress: Ingress::default(),
             high_availability: HighAvailability::default(),
-            network_policies: Toggle { enabled: false },
+            network_policies: NetworkPolicies::default(),
         }
     }
 }
@@ -754,12 +754,25 @@ impl Default for Component {
     }
 }
 
-/// An on/off switch.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+/// NetworkPolicies for the stack's namespace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
-pub struct Toggle {
-    /// Turn it on.
+pub struct NetworkPolicies {
+    /// Deny all traffic to and from the stack's pods except the flows it needs (scrapes, the
+    /// Store API, Grafana to Query, alerts, Alertmanager gossip, DNS, object storage, the
+    /// ingress controller to exposed UIs).
     pub enabled: bool,
+    /// Namespace of the ingress controller allowed to reach the exposed UIs.
+    pub ingress_controller_namespace: Dns1123Label,
+}
+
+impl Default for NetworkPolicies {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            ingress_controller_namespace: Dns1123Label::lit("ingress-nginx"),
+        }
+    }
 }
 
 /// Grafana.

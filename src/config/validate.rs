@@ -71,13 +71,6 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     remote_endpoints_are_unique(spec, &mut f);
     exposed_uis_are_protected(spec, &mut f);
     dashboards_have_data(spec, &mut f);
-    if spec.network_policies.enabled {
-        f.warn(
-            "spec.networkPolicies.enabled",
-            "NetworkPolicies are not rendered by this version of stackgen".to_owned(),
-            "the stack is rendered without them; restrict traffic with your own policies for now",
-        );
-    }
     f.out
 }
 

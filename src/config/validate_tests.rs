@@ -1621,28 +1621,6 @@ fn dashboards_of_a_disabled_grafana_are_not_checked() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// networkPolicies (not rendered yet)
-// ---------------------------------------------------------------------------------------------
-
-#[test]
-fn network_policies_turned_on_are_warned_about() {
-    let d = warns(
-        "networkPolicies: {enabled: true}",
-        "spec.networkPolicies.enabled",
-        "NetworkPolicies are not rendered by this version of stackgen",
-    );
-    assert_eq!(position(&d), (4, 30));
-}
-
-#[test]
-fn network_policies_off_pass() {
-    passes(
-        "networkPolicies: {enabled: false}",
-        "spec.networkPolicies.enabled",
-    );
-}
-
-// ---------------------------------------------------------------------------------------------
 // The structural check
 // ---------------------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ pub mod context;
 mod embedded;
 pub mod formats;
 pub mod names;
+mod network;
 pub mod order;
 pub mod templates;
 
@@ -99,7 +100,13 @@ pub fn render(config: &MonitoringStack) -> Result<Vec<Object>, RenderError> {
     embedded::fill(&mut ctx, config, &TEMPLATES)?;
     let base = Value::from(Serde(&ctx));
     let mut objects = Vec::new();
-    for (template, item) in plan(&ctx) {
+    let mut jobs = plan(&ctx);
+    jobs.extend(
+        network::policies(config)
+            .into_iter()
+            .map(|p| ("network-policy/networkpolicy.yaml.j2", p)),
+    );
+    for (template, item) in jobs {
         let vars = context! { item => Value::from(Serde(&item)), ..base.clone() };
         let text = TEMPLATES.render(template, &vars)?;
         objects.push(check_document(template, &text)?);
@@ -297,7 +304,10 @@ mod tests {
             "grafana/datasources.yaml.j2",
             "grafana/dashboard-provider.yaml.j2",
         ];
-        let conditional = ["objstore/persistentvolumeclaim.yaml.j2"];
+        let conditional = [
+            "objstore/persistentvolumeclaim.yaml.j2",
+            "network-policy/networkpolicy.yaml.j2",
+        ];
         for name in TEMPLATES.names() {
             assert!(
                 used.contains(name.as_str())
