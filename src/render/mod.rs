@@ -362,3 +362,62 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod escaping_tests {
+    use super::*;
+
+    /// Config strings reach the output only through the JSON escaping of the templates: a
+    /// value that looks like YAML structure stays one string, byte for byte.
+    #[test]
+    fn config_strings_cannot_inject_keys() {
+        let hostile = "x\"\nkind: Secret\n  injected: {a: b}\n# c: 'd' ${e} {{ f }}";
+        let mut config = MonitoringStack::default();
+        config.spec.cluster = hostile.to_owned();
+        config
+            .spec
+            .external_labels
+            .insert("team".parse().unwrap(), hostile.to_owned());
+        config.spec.alertmanager.route.receiver = "default".to_owned();
+        let objects = render(&config).unwrap();
+        let prom = objects
+            .iter()
+            .find(|o| o.name() == "prometheus-config")
+            .unwrap();
+        let text = prom.value["data"]["prometheus.yaml.tmpl"].as_str().unwrap();
+        let parsed: Json = serde_saphyr::from_str(text).unwrap();
+        assert_eq!(parsed["global"]["external_labels"]["cluster"], hostile);
+        assert_eq!(parsed["global"]["external_labels"]["team"], hostile);
+        assert!(parsed.get("kind").is_none() && parsed["global"].get("injected").is_none());
+        let ruler = objects
+            .iter()
+            .find(|o| o.kind() == "StatefulSet" && o.name() == "thanos-ruler")
+            .unwrap();
+        let args: Vec<&str> = ruler
+            .value
+            .pointer("/spec/template/spec/containers/0/args")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        let expected = format!(
+            "--label=ruler_cluster={}",
+            serde_json::to_string(hostile).unwrap()
+        );
+        assert!(args.contains(&expected.as_str()), "{args:?}");
+        // And the emitted stream reads back as the same objects.
+        let stream = crate::output::yaml_stream(&objects);
+        let reread: Vec<Json> = serde_saphyr::from_multiple(&stream).unwrap();
+        assert_eq!(reread.len(), objects.len());
+        assert_eq!(
+            reread
+                .iter()
+                .zip(&objects)
+                .filter(|(r, o)| **r != o.value)
+                .count(),
+            0
+        );
+    }
+}
