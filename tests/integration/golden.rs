@@ -4,7 +4,8 @@
 //! like code. Never rewritten when `CI` is set, so CI cannot bless its own output.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use crate::support::Test;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -38,18 +39,15 @@ pub fn cases() -> Vec<(String, Vec<String>)> {
     cases
 }
 
+/// Runs from the repository root, as `cargo test` does, so relative paths mean the same.
 fn render(args: &[String]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_stackgen"))
+    let out = Test::new()
         .arg("render")
         .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "render {args:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+        .current_dir(repo())
+        .run();
+    out.status(0);
+    out.stdout
 }
 
 fn compare(golden: &Path, actual: &str) -> Result<(), String> {

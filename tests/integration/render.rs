@@ -1,36 +1,14 @@
 //! `stackgen render` through the real binary: stdout, directories, formats, determinism.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
-fn stackgen(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_stackgen"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap()
-}
-
-fn scratch() -> tempfile::TempDir {
-    tempfile::tempdir().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
+use crate::support::Test;
 
 #[test]
 fn render_without_config_prints_the_whole_stack() {
-    let dir = scratch();
-    let out = stackgen(&["render"], dir.path());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = stdout(&out);
+    let out = Test::new().arg("render").run();
+    out.status(0);
+    let text = &out.stdout;
     assert!(
         text.starts_with("apiVersion: v1\nkind: Namespace\n"),
         "{}",
@@ -63,62 +41,61 @@ fn render_without_config_prints_the_whole_stack() {
 
 #[test]
 fn render_is_byte_identical_across_runs() {
-    let dir = scratch();
-    let first = stdout(&stackgen(&["render", "-p", "eks"], dir.path()));
-    let second = stdout(&stackgen(&["render", "-p", "eks"], dir.path()));
-    assert!(!first.is_empty());
-    assert_eq!(first, second);
+    let first = Test::new().args(["render", "-p", "eks"]).run();
+    let second = Test::new()
+        .args(["render", "-p", "eks"])
+        .current_dir(first.dir())
+        .run();
+    assert!(!first.stdout.is_empty());
+    assert_eq!(first.stdout, second.stdout);
 }
 
 #[test]
 fn render_refuses_an_invalid_config_with_empty_stdout() {
-    let dir = scratch();
-    let out = stackgen(
-        &["render", "--set", "thanos.compact.replicas=2"],
-        dir.path(),
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("spec.thanos.compact.replicas"));
+    Test::new()
+        .args(["render", "--set", "thanos.compact.replicas=2"])
+        .run()
+        .status(1)
+        .stdout_is_empty()
+        .stderr_has("spec.thanos.compact.replicas");
 }
 
 #[test]
 fn strict_render_refuses_warnings() {
-    let dir = scratch();
-    let out = stackgen(&["render", "-p", "dev", "--strict"], dir.path());
-    assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
+    Test::new()
+        .args(["render", "-p", "dev", "--strict"])
+        .run()
+        .status(1)
+        .stdout_is_empty();
 }
 
 #[test]
 fn json_format_is_a_v1_list_of_the_same_objects() {
-    let dir = scratch();
-    let yaml = stdout(&stackgen(&["render"], dir.path()));
-    let json: serde_json::Value =
-        serde_json::from_slice(&stackgen(&["render", "--format", "json"], dir.path()).stdout)
-            .unwrap();
+    let yaml = Test::new().arg("render").run();
+    let json: serde_json::Value = serde_json::from_str(
+        &Test::new()
+            .args(["render", "--format", "json"])
+            .current_dir(yaml.dir())
+            .run()
+            .stdout,
+    )
+    .unwrap();
     assert_eq!(json["apiVersion"], "v1");
     assert_eq!(json["kind"], "List");
     assert_eq!(
         json["items"].as_array().unwrap().len(),
-        yaml.split("---\n").count()
+        yaml.stdout.split("---\n").count()
     );
     assert_eq!(json["items"][0]["kind"], "Namespace");
 }
 
 #[test]
 fn output_dir_holds_one_file_per_object_and_a_kustomization() {
-    let dir = scratch();
-    let out = stackgen(&["render", "-o", "out"], dir.path());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stdout.is_empty());
-    let kustomization = std::fs::read_to_string(dir.path().join("out/kustomization.yaml")).unwrap();
-    let stream = stdout(&stackgen(&["render"], dir.path()));
+    let out = Test::new().args(["render", "-o", "out"]).run();
+    out.status(0).stdout_is_empty();
+    let dir = out.dir();
+    let kustomization = std::fs::read_to_string(dir.join("out/kustomization.yaml")).unwrap();
+    let stream = Test::new().arg("render").current_dir(dir).run().stdout;
     let count = stream.split("---\n").count();
     let resources: Vec<&str> = kustomization
         .lines()
@@ -126,10 +103,7 @@ fn output_dir_holds_one_file_per_object_and_a_kustomization() {
         .collect();
     assert_eq!(resources.len(), count);
     for r in &resources {
-        assert!(
-            dir.path().join("out").join(r).is_file(),
-            "{r} listed but missing"
-        );
+        assert!(dir.join("out").join(r).is_file(), "{r} listed but missing");
     }
     assert!(
         resources.contains(&"prometheus/24-statefulset-prometheus.yaml"),
@@ -138,23 +112,22 @@ fn output_dir_holds_one_file_per_object_and_a_kustomization() {
     // The files, concatenated in kustomization order, are the stream.
     let joined: Vec<String> = resources
         .iter()
-        .map(|r| std::fs::read_to_string(dir.path().join("out").join(r)).unwrap())
+        .map(|r| std::fs::read_to_string(dir.join("out").join(r)).unwrap())
         .collect();
     assert_eq!(joined.join("---\n"), stream);
 }
 
 #[test]
 fn output_dir_replaces_old_content() {
-    let dir = scratch();
-    std::fs::create_dir_all(dir.path().join("out/stale")).unwrap();
-    std::fs::write(dir.path().join("out/stale/old.yaml"), "old").unwrap();
-    assert_eq!(
-        stackgen(&["render", "-o", "out"], dir.path()).status.code(),
-        Some(0)
-    );
-    assert!(!dir.path().join("out/stale").exists());
-    assert!(dir.path().join("out/kustomization.yaml").is_file());
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+    let out = Test::new()
+        .args(["render", "-o", "out"])
+        .file("out/stale/old.yaml", "old")
+        .run();
+    out.status(0);
+    let dir = out.dir();
+    assert!(!dir.join("out/stale").exists());
+    assert!(dir.join("out/kustomization.yaml").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
@@ -167,68 +140,37 @@ fn output_dir_replaces_old_content() {
 
 #[test]
 fn output_dir_is_untouched_when_the_config_is_invalid() {
-    let dir = scratch();
-    std::fs::create_dir_all(dir.path().join("out")).unwrap();
-    std::fs::write(dir.path().join("out/keep.yaml"), "keep").unwrap();
-    let out = stackgen(
-        &["render", "-o", "out", "--set", "prometheus.replicas=-1"],
-        dir.path(),
-    );
-    assert_eq!(out.status.code(), Some(1));
+    let out = Test::new()
+        .args(["render", "-o", "out", "--set", "prometheus.replicas=-1"])
+        .file("out/keep.yaml", "keep")
+        .run();
+    out.status(1);
     assert_eq!(
-        std::fs::read_to_string(dir.path().join("out/keep.yaml")).unwrap(),
+        std::fs::read_to_string(out.dir().join("out/keep.yaml")).unwrap(),
         "keep"
     );
 }
 
 #[test]
 fn render_reads_the_config_from_stdin() {
-    let dir = scratch();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stackgen"))
+    Test::new()
         .args(["render", "-c", "-"])
-        .current_dir(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"spec:\n  namespace: observability\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("  name: observability\n"));
+        .stdin("spec:\n  namespace: observability\n")
+        .run()
+        .status(0)
+        .stdout_has("  name: observability\n");
 }
 
 #[test]
 fn a_closed_pipe_is_not_an_error() {
-    let dir = scratch();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stackgen"))
-        .arg("render")
-        .current_dir(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    Test::new().arg("render").close_stdout().run().status(0);
 }
 
 /// kubectl reads YAML 1.1, where `on` and `yes` are booleans: PyYAML reads it the same way.
 #[test]
 fn output_reads_the_same_to_a_yaml_1_1_reader() {
-    let dir = scratch();
-    let out = stackgen(
-        &[
+    let out = Test::new()
+        .args([
             "render",
             "--set",
             "metadata.name=\"on\"",
@@ -236,16 +178,10 @@ fn output_reads_the_same_to_a_yaml_1_1_reader() {
             "cluster=\"yes\"",
             "--set",
             "externalLabels.env=\"no\"",
-        ],
-        dir.path(),
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::write(dir.path().join("stack.yaml"), &out.stdout).unwrap();
+        ])
+        .run();
+    out.status(0);
+    std::fs::write(out.dir().join("stack.yaml"), &out.stdout).unwrap();
     let script = r#"
 import sys, yaml
 docs = list(yaml.safe_load_all(open(sys.argv[1])))
@@ -260,7 +196,7 @@ print("ok")
     let check = Command::new("python3")
         .arg("-c")
         .arg(script)
-        .arg(dir.path().join("stack.yaml"))
+        .arg(out.dir().join("stack.yaml"))
         .output()
         .expect("python3 with PyYAML (scripts/install-test-tools)");
     assert!(

@@ -12,6 +12,7 @@ pub struct Test {
     files: Vec<(String, String)>,
     stdin: Option<String>,
     current_dir: Option<PathBuf>,
+    close_stdout: bool,
 }
 
 /// What a run produced. Keeps the scratch directory alive (and readable through `dir`) until
@@ -22,6 +23,8 @@ pub struct Output {
     pub status: i32,
     pub stdout: String,
     pub stderr: String,
+    /// The arguments, for failure messages.
+    args: Vec<String>,
     scratch: Scratch,
 }
 
@@ -32,6 +35,7 @@ impl Test {
             files: Vec::new(),
             stdin: None,
             current_dir: None,
+            close_stdout: false,
         }
     }
 
@@ -66,6 +70,13 @@ impl Test {
         self
     }
 
+    /// Closes the read end of stdout as soon as the child starts, as `stackgen … | head -0`
+    /// would: the child's writes then fail with a broken pipe, and `stdout` stays empty.
+    pub fn close_stdout(mut self) -> Self {
+        self.close_stdout = true;
+        self
+    }
+
     pub fn run(self) -> Output {
         let scratch = Scratch::new();
         for (name, text) in &self.files {
@@ -87,6 +98,9 @@ impl Test {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn stackgen");
+        if self.close_stdout {
+            drop(child.stdout.take());
+        }
         if let Some(text) = self.stdin {
             let mut pipe = child.stdin.take().expect("stdin is piped");
             // A thread, so a child that writes a lot before reading cannot deadlock us.
@@ -99,6 +113,7 @@ impl Test {
             status: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
             stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+            args: self.args,
             scratch,
         }
     }
@@ -113,9 +128,12 @@ impl Output {
     #[track_caller]
     pub fn status(&self, expected: i32) -> &Self {
         assert_eq!(
-            self.status, expected,
-            "exit status\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.stdout, self.stderr
+            self.status,
+            expected,
+            "exit status of `stackgen {}`\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.args.join(" "),
+            self.stdout,
+            self.stderr
         );
         self
     }
@@ -131,14 +149,21 @@ impl Output {
     }
 
     #[track_caller]
-    pub fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}:\n{}",
-            self.stderr
-        );
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert_has("stdout", &self.stdout, needle);
         self
     }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert_has("stderr", &self.stderr, needle);
+        self
+    }
+}
+
+#[track_caller]
+fn assert_has(stream: &str, text: &str, needle: &str) {
+    assert!(text.contains(needle), "{stream} lacks {needle:?}:\n{text}");
 }
 
 /// A fresh directory under the system temp dir, removed when dropped.
