@@ -5,10 +5,13 @@
 //! new ones replace (so `kpt fn eval` can run again and again). Config errors become
 //! `results` with severity `error`, and no item is generated.
 
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value as Json, json};
 
 use crate::config::{self, Document, Inputs};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::diff::Key;
 use crate::render::{self, Object};
 
 /// Annotation that marks what this function generated, naming the stack.
@@ -23,7 +26,7 @@ pub struct Outcome {
 
 /// Runs the function over a ResourceList (YAML or JSON).
 pub fn run(input: &str) -> Outcome {
-    let list: Json = match serde_saphyr::from_str(input) {
+    let list: Json = match crate::yaml::from_str(input) {
         Ok(list) => list,
         Err(e) => {
             let message = format!(
@@ -79,14 +82,39 @@ pub fn run(input: &str) -> Outcome {
         Err(e) => return failure(items, vec![result_of(&Diagnostic::error(e.to_string()))]),
     };
     let stack = loaded.config.metadata.name.to_string();
-    let mut out: Vec<Json> = items
-        .into_iter()
-        .filter(|item| !generated_by(item, &stack))
-        .collect();
-    out.extend(objects.iter().map(|o| generated_item(o, &stack)));
+    let generated: BTreeSet<Key> = objects.iter().map(|o| Key::of(&o.value)).collect();
+    // What this stack generated before goes; so does anything generated (by any stack name)
+    // in the place of a new object, or renaming a stack would leave every object twice.
+    // A package's own object in such a place is a clash the user must resolve.
+    let mut kept = Vec::new();
+    let mut clashes = Vec::new();
+    for item in items.iter().cloned() {
+        let collides = generated.contains(&Key::of(&item));
+        match (marker(&item), collides) {
+            (Some(by), _) if by == stack => {}
+            (Some(_), true) => {}
+            (None, true) => clashes.push(Key::of(&item)),
+            _ => kept.push(item),
+        }
+    }
+    if !clashes.is_empty() {
+        let results = clashes
+            .iter()
+            .map(|key| {
+                result_of(
+                    &Diagnostic::error(format!(
+                        "the package already holds {key}, which the stack generates"
+                    ))
+                    .help("remove or rename the package's object, or switch the component off"),
+                )
+            })
+            .collect();
+        return failure(items, results);
+    }
+    kept.extend(objects.iter().map(|o| generated_item(o, &stack)));
     let results: Vec<Json> = loaded.warnings.iter().map(result_of).collect();
     Outcome {
-        resource_list: resource_list(out, results),
+        resource_list: resource_list(kept, results),
         failed: false,
     }
 }
@@ -106,11 +134,11 @@ fn strip_tooling_metadata(config: &Json) -> Json {
     config
 }
 
-fn generated_by(item: &Json, stack: &str) -> bool {
+/// The stack that generated `item`, if stackgen did.
+fn marker(item: &Json) -> Option<&str> {
     item.pointer("/metadata/annotations")
         .and_then(|a| a.get(GENERATED_BY))
         .and_then(Json::as_str)
-        == Some(stack)
 }
 
 fn generated_item(object: &Object, stack: &str) -> Json {
@@ -231,6 +259,50 @@ mod tests {
                 .as_str()
                 .unwrap()
                 .contains("spec.thanos.compact.replicas")
+        );
+    }
+
+    #[test]
+    fn renaming_the_stack_replaces_instead_of_duplicating() {
+        let first = run(&list(CONFIG, "[]"));
+        let items = serde_json::to_string(&first.resource_list["items"]).unwrap();
+        let renamed = CONFIG.replace("name: edge", "name: edge-2");
+        let second = run(&list(&renamed, &items));
+        assert!(!second.failed);
+        let keys: Vec<Key> = second.resource_list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(Key::of)
+            .collect();
+        let unique: BTreeSet<&Key> = keys.iter().collect();
+        assert_eq!(
+            keys.len(),
+            unique.len(),
+            "duplicate identities after a rename"
+        );
+    }
+
+    #[test]
+    fn a_package_object_in_a_generated_place_is_a_clash() {
+        let mine = "[{apiVersion: v1, kind: ConfigMap, metadata: {name: prometheus-config, namespace: monitoring}}]";
+        let out = run(&list(CONFIG, mine));
+        assert!(out.failed);
+        let message = out.resource_list["results"][0]["message"].as_str().unwrap();
+        assert!(
+            message.contains("ConfigMap monitoring/prometheus-config"),
+            "{message}"
+        );
+        assert_eq!(out.resource_list["items"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn package_values_keep_their_yaml_1_2_meaning() {
+        let mine = "[{apiVersion: v1, kind: ConfigMap, metadata: {name: mine}, data: {enabled: yes, mode: off}}]";
+        let out = run(&list(CONFIG, mine));
+        assert_eq!(
+            out.resource_list["items"][0]["data"],
+            json!({"enabled": "yes", "mode": "off"})
         );
     }
 

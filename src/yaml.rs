@@ -17,3 +17,17 @@ pub fn to_string<T: Serialize>(value: &T) -> String {
     serde_saphyr::to_string_with_options(value, options())
         .expect("JSON-shaped values always serialize")
 }
+
+/// Reader settings: YAML 1.2 booleans (`true`/`false` only), as kustomize and kpt read
+/// them, so `yes`, `no`, `on` and `off` stay strings on every path into stackgen and a
+/// config means the same from `-c`, from kustomize and from kpt.
+fn read_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+    }
+}
+
+/// Parses one YAML document.
+pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options(text, read_options())
+}

@@ -204,7 +204,7 @@ impl<'a> StructureChecker<'a> {
                 node.value.type_name()
             ));
         } else if types.contains(&"boolean") && matches!(node.value, Value::String(_)) {
-            diagnostic = diagnostic.help("use `true` or `false`");
+            diagnostic = diagnostic.help("write `true` or `false`; stackgen reads YAML 1.2, as kustomize does, where `yes`, `no`, `on` and `off` are strings");
         } else if let Some(description) = schema.get("description").and_then(Json::as_str) {
             diagnostic = diagnostic.help(first_sentence(description));
         }

@@ -129,7 +129,7 @@ impl Node {
 
     /// Parses one YAML document, every node tagged with its line and column in `name`.
     pub fn parse(text: &str, source: usize, name: &Arc<str>) -> Result<Self, serde_saphyr::Error> {
-        let raw: Spanned<Raw> = serde_saphyr::from_str(text)?;
+        let raw: Spanned<Raw> = crate::yaml::from_str(text)?;
         Ok(Self::from_raw(raw, source, name))
     }
 

@@ -1708,22 +1708,23 @@ fn quoted_booleans_are_strings() {
         "spec.ingress.enabled",
         "expected `true` or `false`, found `true`",
     );
-    assert!(help_of(&d).starts_with("use `true` or `false`"));
+    assert!(help_of(&d).starts_with("write `true` or `false`"));
 }
 
 #[test]
-fn unquoted_yes_and_no_read_as_booleans() {
-    // The YAML reader follows YAML 1.1 here, as kubectl does: `no` is false.
-    let c = config(load_spec("ingress: {enabled: no}"));
-    assert!(!c.spec.ingress.enabled);
-    let ds = all(&load_spec("cluster: no"));
+fn unquoted_yes_and_no_are_strings_as_in_yaml_1_2() {
+    // Read as kustomize and kpt read it: `no` is a string, so a string field takes it as
+    // it is and a boolean field refuses it with the fix.
+    let c = config(load_spec("cluster: no"));
+    assert_eq!(c.spec.cluster, "no");
+    let ds = all(&load_spec("ingress: {enabled: no}"));
     let d = expect(
         &ds,
         Severity::Error,
-        "spec.cluster",
-        "expected a string, found `false`",
+        "spec.ingress.enabled",
+        "expected `true` or `false`, found `no`",
     );
-    assert!(help_of(&d).contains("put it in quotes"));
+    assert!(help_of(&d).contains("write `true` or `false`"));
 }
 
 #[test]

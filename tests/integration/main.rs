@@ -3,6 +3,7 @@
 mod checkers;
 mod diff;
 mod golden;
+mod kustomize;
 mod render;
 mod support;
 mod validate;
