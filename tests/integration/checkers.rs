@@ -1,6 +1,7 @@
 //! Every rendered output checked by real, independent checkers: kubernetes-validate (the API
 //! server's OpenAPI schemas, 1.33 to 1.37, strict), promtool, amtool, and Grafana's JSON and
-//! PromQL. The input sets are the default, every built-in profile and every `examples/*.yaml`.
+//! PromQL. The input sets are those of the golden files: the default, every built-in profile
+//! and every example config.
 //!
 //! The tools come from `scripts/install-test-tools`; a missing tool fails the test with that
 //! hint, it never skips. Each check is a function returning `Err(message)`, and the negative
@@ -183,40 +184,9 @@ impl Rendered {
     }
 }
 
-/// The default, each profile `stackgen profiles` lists, each `examples/*.yaml`.
+/// The input sets with golden files: the default, every profile, every example config.
 fn input_sets() -> Vec<(String, Vec<String>)> {
-    let mut sets = vec![("default".to_owned(), Vec::new())];
-    let out = run(
-        "stackgen",
-        Command::new(env!("CARGO_BIN_EXE_stackgen")).arg("profiles"),
-    );
-    assert!(
-        out.status.success(),
-        "stackgen profiles failed:\n{}",
-        text(&out)
-    );
-    let listing = String::from_utf8(out.stdout).unwrap();
-    let profiles: Vec<&str> = listing
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
-    assert!(!profiles.is_empty(), "stackgen profiles listed nothing");
-    for p in profiles {
-        sets.push((format!("profiles/{p}"), vec!["-p".to_owned(), p.to_owned()]));
-    }
-    let mut examples: Vec<PathBuf> = std::fs::read_dir(repo().join("examples"))
-        .map(|dir| dir.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    examples.retain(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"));
-    examples.sort();
-    for e in examples {
-        let name = e.file_stem().unwrap().to_string_lossy().into_owned();
-        sets.push((
-            format!("examples/{name}"),
-            vec!["-c".to_owned(), e.to_string_lossy().into_owned()],
-        ));
-    }
-    sets
+    crate::golden::cases()
 }
 
 /// Every input set rendered once by the real binary, shared by the tests of this module.

@@ -36,7 +36,42 @@ pub fn cases() -> Vec<(String, Vec<String>)> {
             vec!["-c".to_owned(), e.to_string_lossy().into_owned()],
         ));
     }
+    // Configs inside the kustomize and Argo CD examples, named after their folder.
+    for config in nested_example_configs(&repo().join("examples")) {
+        let folder = config
+            .parent()
+            .unwrap()
+            .strip_prefix(repo().join("examples"))
+            .unwrap();
+        let name = folder.to_string_lossy().replace(['/', '\\'], "-");
+        cases.push((
+            format!("examples/{name}"),
+            vec!["-c".to_owned(), config.to_string_lossy().into_owned()],
+        ));
+    }
     cases
+}
+
+/// Every `monitoring-stack.yaml` in a folder below `dir`, sorted.
+fn nested_example_configs(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if folder != dir
+                && path
+                    .file_name()
+                    .is_some_and(|n| n == "monitoring-stack.yaml")
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
 }
 
 /// Runs from the repository root, as `cargo test` does, so relative paths mean the same.
