@@ -158,7 +158,6 @@ pub struct IngressCtx {
 }
 
 const NOBODY: i64 = 65534;
-const GRAFANA_UID: i64 = 472;
 const CONFIG_DIR: &str = "/etc/prometheus/config";
 const CONFIG_OUT_DIR: &str = "/etc/prometheus/config_out";
 const RULES_DIR: &str = "/etc/prometheus/rules";
@@ -478,10 +477,7 @@ impl Base<'_> {
                 "--prometheus.url=http://127.0.0.1:9090".to_owned(),
                 format!("--grpc-address=0.0.0.0:{GRPC_PORT}"),
                 format!("--http-address=0.0.0.0:{THANOS_HTTP_PORT}"),
-                format!(
-                    "--objstore.config-file={OBJSTORE_DIR}/{}",
-                    names::OBJSTORE_KEY
-                ),
+                objstore_flag(),
                 format!("--reloader.config-file={CONFIG_DIR}/prometheus.yaml.tmpl"),
                 format!("--reloader.config-envsubst-file={CONFIG_OUT_DIR}/prometheus.yaml"),
                 format!("--reloader.rule-dir={RULES_DIR}"),
@@ -579,10 +575,7 @@ impl Base<'_> {
             "--data-dir=/var/thanos/store".to_owned(),
             format!("--grpc-address=0.0.0.0:{GRPC_PORT}"),
             format!("--http-address=0.0.0.0:{THANOS_HTTP_PORT}"),
-            format!(
-                "--objstore.config-file={OBJSTORE_DIR}/{}",
-                names::OBJSTORE_KEY
-            ),
+            objstore_flag(),
             "--index-cache-size=250MB".to_owned(),
         ];
         self.data_volume(&mut w, &s.storage, "/var/thanos/store");
@@ -606,10 +599,7 @@ impl Base<'_> {
             format!("--log.level={}", level(c.log_level)),
             "--data-dir=/var/thanos/compact".to_owned(),
             format!("--http-address=0.0.0.0:{THANOS_HTTP_PORT}"),
-            format!(
-                "--objstore.config-file={OBJSTORE_DIR}/{}",
-                names::OBJSTORE_KEY
-            ),
+            objstore_flag(),
             format!("--retention.resolution-raw={}", c.retention.raw),
             format!("--retention.resolution-5m={}", c.retention.five_minutes),
             format!("--retention.resolution-1h={}", c.retention.one_hour),
@@ -641,10 +631,7 @@ impl Base<'_> {
             "--data-dir=/var/thanos/rule".to_owned(),
             format!("--grpc-address=0.0.0.0:{GRPC_PORT}"),
             format!("--http-address=0.0.0.0:{THANOS_HTTP_PORT}"),
-            format!(
-                "--objstore.config-file={OBJSTORE_DIR}/{}",
-                names::OBJSTORE_KEY
-            ),
+            objstore_flag(),
             "--rule-file=/etc/thanos/rules/*.yaml".to_owned(),
             format!("--eval-interval={}", spec.prometheus.evaluation_interval),
             format!("--query=dnssrv+{}", self.srv("http", names::QUERY)),
@@ -859,7 +846,6 @@ impl Base<'_> {
             g.replicas,
             &g.resources,
         );
-        w.pod_security_context = pod_security_context(GRAFANA_UID);
         w.env = [
             ("GF_AUTH_ANONYMOUS_ENABLED", "false"),
             ("GF_USERS_ALLOW_SIGN_UP", "false"),
@@ -872,12 +858,16 @@ impl Base<'_> {
         .iter()
         .map(|(k, v)| json!({"name": k, "value": v}))
         .collect();
-        if let Some(secret) = &g.admin_secret {
+        // Grafana reads `__FILE` variables from files, so the admin credentials stay out of
+        // the environment (where crash dumps and `/proc` could show them).
+        let admin = g.admin_secret.as_ref().map(ToString::to_string);
+        if admin.is_some() {
             for (env, key) in [
-                ("GF_SECURITY_ADMIN_USER", "admin-user"),
-                ("GF_SECURITY_ADMIN_PASSWORD", "admin-password"),
+                ("GF_SECURITY_ADMIN_USER__FILE", "admin-user"),
+                ("GF_SECURITY_ADMIN_PASSWORD__FILE", "admin-password"),
             ] {
-                w.env.push(json!({"name": env, "valueFrom": {"secretKeyRef": {"name": secret.to_string(), "key": key}}}));
+                w.env
+                    .push(json!({"name": env, "value": format!("/etc/grafana/admin/{key}")}));
             }
         }
         w.volumes = vec![
@@ -892,6 +882,13 @@ impl Base<'_> {
             json!({"name": "datasources", "mountPath": "/etc/grafana/provisioning/datasources", "readOnly": true}),
             json!({"name": "dashboard-provider", "mountPath": "/etc/grafana/provisioning/dashboards", "readOnly": true}),
         ];
+        if let Some(secret) = admin {
+            w.volumes
+                .push(json!({"name": "admin", "secret": {"secretName": secret}}));
+            w.volume_mounts.push(
+                json!({"name": "admin", "mountPath": "/etc/grafana/admin", "readOnly": true}),
+            );
+        }
         let mut dashboards = g.dashboards.clone();
         dashboards.sort();
         dashboards.dedup();
@@ -1000,6 +997,14 @@ impl Base<'_> {
             tls,
         }
     }
+}
+
+/// Every bucket user reads the objstore config from the same mounted file.
+fn objstore_flag() -> String {
+    format!(
+        "--objstore.config-file={OBJSTORE_DIR}/{}",
+        names::OBJSTORE_KEY
+    )
 }
 
 fn job(job: &str, app: &str, port: &str) -> ScrapeJob {

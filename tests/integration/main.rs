@@ -1,6 +1,7 @@
 //! The one integration-test binary: every test runs the real `stackgen`.
 
 mod checkers;
+mod checkov;
 mod diff;
 mod golden;
 mod kustomize;
