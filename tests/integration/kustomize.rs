@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::{Value as Json, json};
 
 /// An object's identity: (apiVersion, kind, namespace, name).
-type Key = (String, String, String, String);
+use stackgen::diff::Key;
 
 /// The label and the Prometheus claim size that examples/kustomize/overlays/production sets.
 const OVERLAY_LABEL: (&str, &str) = ("team", "platform");
@@ -108,27 +108,11 @@ fn documents(yaml: &str, what: &str) -> Vec<Json> {
         .collect()
 }
 
-fn key(object: &Json) -> Key {
-    let field = |p: &str| {
-        object
-            .pointer(p)
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    (
-        field("/apiVersion"),
-        field("/kind"),
-        field("/metadata/namespace"),
-        field("/metadata/name"),
-    )
-}
-
 /// Objects by identity; two objects with one identity fail the test.
 fn keyed(objects: Vec<Json>, what: &str) -> BTreeMap<Key, Json> {
     let mut map = BTreeMap::new();
     for object in objects {
-        let k = key(&object);
+        let k = Key::of(&object);
         assert!(
             map.insert(k.clone(), object).is_none(),
             "{what}: {k:?} twice"
@@ -677,7 +661,7 @@ fn kpt_fn_eval_after_a_config_change_leaves_only_the_new_stack() {
     let own = package_with_own_files(&package);
     success(&kpt_fn_eval(&package, &config), "kpt fn eval");
     let before = generated_files(&package, "prod-eu1");
-    assert!(before.keys().any(|k| k.3 == "grafana"));
+    assert!(before.keys().any(|k| k.name == "grafana"));
 
     // Grafana off: its objects (and their files) go, the rest is the new render.
     let changed = base.replacen("spec:\n", "spec:\n  grafana:\n    enabled: false\n", 1);
@@ -922,9 +906,9 @@ fn check_fixture(name: &str, dir: &Path, scratch: &Path) -> Result<(), String> {
     let mut seen = std::collections::BTreeSet::new();
     for item in items {
         ensure!(
-            seen.insert(key(item)),
+            seen.insert(Key::of(item)),
             "{:?} twice in the output",
-            key(item)
+            Key::of(item)
         );
     }
     Ok(())
