@@ -71,6 +71,7 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     remote_endpoints_are_unique(spec, &mut f);
     exposed_uis_are_protected(spec, &mut f);
     dashboards_have_data(spec, &mut f);
+    thanos_flags_match_the_image(spec, &mut f);
     f.out
 }
 
@@ -763,6 +764,33 @@ fn dashboards_have_data(spec: &Spec, f: &mut Findings) {
             "spec.grafana.dashboards",
             "the `cluster` dashboard reads kube-state-metrics, which is off".to_owned(),
             "turn `kubeStateMetrics.enabled` on, or drop the dashboard",
+        );
+    }
+}
+
+/// The oldest Thanos release whose flags stackgen writes: Query's `--endpoint` (which
+/// replaced `--store`, removed in 0.38) and the current sidecar reloader flags.
+const OLDEST_THANOS: (u64, u64) = (0, 32);
+
+fn thanos_flags_match_the_image(spec: &Spec, f: &mut Findings) {
+    let Some(tag) = spec.images.thanos.tag() else {
+        return;
+    };
+    let mut numbers = tag
+        .trim_start_matches('v')
+        .split(['.', '-'])
+        .map(str::parse::<u64>);
+    let (Some(Ok(major)), Some(Ok(minor))) = (numbers.next(), numbers.next()) else {
+        return; // not a release tag (`main-2025…`): nothing to compare
+    };
+    if (major, minor) < OLDEST_THANOS {
+        f.warn(
+            "spec.images.thanos",
+            format!(
+                "`{tag}` is older than Thanos v{}.{}, whose flags stackgen writes",
+                OLDEST_THANOS.0, OLDEST_THANOS.1
+            ),
+            "Query uses `--endpoint`, which older releases may not know; pin v0.32 or newer",
         );
     }
 }

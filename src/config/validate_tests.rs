@@ -2213,3 +2213,24 @@ fn set_to_an_unknown_key_is_refused_with_a_suggestion() {
     assert!(help_of(&d).starts_with("did you mean `replicas`?"));
     assert_eq!(d.origin, Some(Origin::Set("prometheus.replica=3".into())));
 }
+
+#[test]
+fn old_thanos_images_are_warned_about() {
+    warns(
+        "images: {thanos: \"quay.io/thanos/thanos:v0.31.0\"}",
+        "spec.images.thanos",
+        "older than Thanos v0.32",
+    );
+}
+
+#[test]
+fn current_and_untagged_thanos_images_pass() {
+    passes(
+        "images: {thanos: \"quay.io/thanos/thanos:v0.39.2\"}",
+        "spec.images.thanos",
+    );
+    passes(
+        "images: {thanos: \"quay.io/thanos/thanos:main-2025-01-01-abc\"}",
+        "spec.images.thanos",
+    );
+}
