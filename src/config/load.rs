@@ -131,6 +131,9 @@ fn yaml_error(
         .split_once(": ")
         .filter(|(head, _)| head.starts_with("line "))
         .map_or(message, |(_, rest)| rest);
+    // The parser's advice to its own API users ("set DuplicateKeyPolicy in Options") is not
+    // for ours.
+    let message = message.split(", set ").next().unwrap_or(message);
     Diagnostic::error(format!("invalid YAML: {message}")).from_origin(origin.or_else(|| {
         Some(Origin::File {
             name: name.clone(),

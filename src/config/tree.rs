@@ -297,6 +297,12 @@ impl Node {
         for (depth, segment) in parents.iter().enumerate() {
             node = step_mut(node, segment, &origin, &Path(path.0[..=depth].to_vec()))?;
         }
+        if node.value == Value::Null {
+            node.value = match last {
+                Segment::Key(_) => Value::Map(IndexMap::new()),
+                Segment::Index(_) => Value::Seq(Vec::new()),
+            };
+        }
         match (last, &mut node.value) {
             (Segment::Key(key), Value::Map(map)) => {
                 let mut value = value;
@@ -324,9 +330,10 @@ impl Node {
                 )),
             },
             (_, other) => Err(format!(
-                "`{}` is a {}, so `{last:?}` cannot be set inside it",
+                "`{}` is a {}, so `{}` cannot be set inside it",
                 Path(parents.to_vec()),
-                other.type_name()
+                other.type_name(),
+                Path(path.0.clone())
             )),
         }
     }
