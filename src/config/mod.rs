@@ -51,7 +51,7 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Rejected> {
     // indexes stay right while removing.
     let mut repaired = merged.tree.clone();
     let mut rejected = rejected;
-    rejected.sort_by_key(|p| std::cmp::Reverse(p.to_string()));
+    rejected.sort_by(|a, b| b.cmp(a));
     for path in &rejected {
         repaired.remove(path);
     }

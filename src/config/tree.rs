@@ -10,14 +10,14 @@ use serde_saphyr::Spanned;
 use super::source::Origin;
 
 /// One step of a config path: a map key or a list index.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Segment {
     Key(String),
     Index(usize),
 }
 
 /// A config path such as `spec.thanos.query.remoteEndpoints[0]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Path(pub Vec<Segment>);
 
 impl Path {

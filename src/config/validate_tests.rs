@@ -2234,3 +2234,35 @@ fn current_and_untagged_thanos_images_pass() {
         "spec.images.thanos",
     );
 }
+
+#[test]
+fn bad_list_items_past_the_ninth_are_each_reported() {
+    // Removing rejected items must go from the highest index down, numerically: `[10]`
+    // before `[9]`, or the second removal would hit a shifted neighbour.
+    let endpoints: Vec<String> = (0..12)
+        .map(|i| {
+            if i == 9 || i == 10 {
+                format!("\"bad {i}\"")
+            } else {
+                format!("h{i}.example.com:10901")
+            }
+        })
+        .collect();
+    let ds = all(&load_spec(&format!(
+        "thanos: {{query: {{remoteEndpoints: [{}]}}, compact: {{replicas: 2}}}}",
+        endpoints.join(", ")
+    )));
+    // The semantic rules still ran, which needs every bad item gone from the repaired tree.
+    assert!(
+        ds.iter()
+            .any(|d| d.path.as_deref() == Some("spec.thanos.compact.replicas")),
+        "{ds:#?}"
+    );
+    for i in [9, 10] {
+        assert!(
+            ds.iter().any(|d| d.path.as_deref()
+                == Some(&format!("spec.thanos.query.remoteEndpoints[{i}]")[..])),
+            "{ds:#?}"
+        );
+    }
+}
