@@ -52,8 +52,9 @@ pub fn policies(config: &MonitoringStack) -> Vec<Json> {
         ),
         policy(
             "allow-dns",
+            // Any destination: the cluster DNS may be a node-local cache outside every pod
+            // network (169.254.20.10) as well as CoreDNS pods.
             json!({"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
-                "to": [{"namespaceSelector": {}}],
                 "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
             }]}),
         ),
