@@ -16,6 +16,8 @@ use std::sync::{LazyLock, OnceLock};
 
 use serde_json::{Value, json};
 
+use crate::support::KeptDir;
+
 const KUBERNETES_VERSIONS: [&str; 5] = ["1.33", "1.34", "1.35", "1.36", "1.37"];
 const INSTALL_HINT: &str = "run scripts/install-test-tools";
 /// Roles of Prometheus's Kubernetes service discovery, and the selector roles each accepts
@@ -36,41 +38,6 @@ fn repo() -> PathBuf {
 
 fn fixture(name: &str) -> PathBuf {
     repo().join("tests/checkers").join(name)
-}
-
-/// A fresh scratch folder for one test, per process (several people may run the suite in
-/// one work tree at once); removed when the test passes, kept for a look when it fails.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join("checkers")
-            .join(std::process::id().to_string())
-            .join(test);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("checker inputs kept in {}", self.0.display());
-        } else {
-            let _ = std::fs::remove_dir_all(&self.0);
-            // Gone once the process's last scratch folder is.
-            let _ = std::fs::remove_dir(self.0.parent().unwrap());
-        }
-    }
 }
 
 fn write(path: &Path, text: &str) -> PathBuf {
@@ -954,7 +921,7 @@ fn check_grafana(r: &Rendered) -> Result<usize, String> {
 
 #[test]
 fn kubernetes_validate_accepts_every_output_on_kubernetes_1_33_to_1_37() {
-    let dir = Scratch::new("kubernetes-validate");
+    let dir = KeptDir::new("checkers", "kubernetes-validate");
     // About half the documents are the same in every output: each is checked once, in the
     // file of the first output that has it.
     let mut seen = BTreeSet::new();
@@ -988,7 +955,7 @@ fn kubernetes_validate_accepts_every_output_on_kubernetes_1_33_to_1_37() {
 
 #[test]
 fn promtool_accepts_every_prometheus_config() {
-    let dir = Scratch::new("promtool-config");
+    let dir = KeptDir::new("checkers", "promtool-config");
     let failures: Vec<String> = rendered()
         .iter()
         .filter_map(|r| {
@@ -1002,7 +969,7 @@ fn promtool_accepts_every_prometheus_config() {
 
 #[test]
 fn promtool_accepts_every_rules_file() {
-    let dir = Scratch::new("promtool-rules");
+    let dir = KeptDir::new("checkers", "promtool-rules");
     // Identical files across sets are checked once.
     let mut files: BTreeMap<String, PathBuf> = BTreeMap::new();
     for r in rendered() {
@@ -1030,7 +997,7 @@ fn promtool_accepts_every_rules_file() {
 /// as the default output ships them, so a renderer that changes a rule cannot slip by.
 #[test]
 fn promtool_unit_tests_pass_on_the_sources_and_on_the_rendered_rules() {
-    let dir = Scratch::new("promtool-test");
+    let dir = KeptDir::new("checkers", "promtool-test");
     let mut tests: Vec<PathBuf> = std::fs::read_dir(repo().join("tests/promtool"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -1085,7 +1052,7 @@ fn promtool_unit_tests_pass_on_the_sources_and_on_the_rendered_rules() {
 
 #[test]
 fn amtool_accepts_every_alertmanager_config() {
-    let dir = Scratch::new("amtool");
+    let dir = KeptDir::new("checkers", "amtool");
     let mut failures = Vec::new();
     let mut files = Vec::new();
     for r in rendered() {
@@ -1161,7 +1128,7 @@ fn amtool_rejects_a_route_to_an_undefined_receiver() {
 
 #[test]
 fn prometheus_config_check_rejects_a_planted_defect_in_the_real_output() {
-    let dir = Scratch::new("promtool-config-negative");
+    let dir = KeptDir::new("checkers", "promtool-config-negative");
     let base = default_set();
     promtool_check_prometheus_config(base, &dir.join("as-rendered"))
         .expect("the default output must pass");

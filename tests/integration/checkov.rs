@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::support::KeptDir;
+
 const INSTALL_HINT: &str = "run scripts/install-test-tools";
 const ALLOWLIST: &str = "tests/checkov-allowlist.yaml";
 /// Far above the few seconds a run takes: only a checkov that hangs (on the network, say) hits it.
@@ -39,40 +41,6 @@ fn checkov_program() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("checkov"))
 }
 
-/// A fresh scratch folder for one test, per process; removed when the test passes, kept for a
-/// look when it fails.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-            .join("checkov")
-            .join(std::process::id().to_string())
-            .join(test);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            eprintln!("checkov inputs kept in {}", self.0.display());
-        } else {
-            let _ = std::fs::remove_dir_all(&self.0);
-            // Gone once the process's last scratch folder is.
-            let _ = std::fs::remove_dir(self.0.parent().unwrap());
-        }
-    }
-}
-
 /// `stackgen ARGS` in `dir`, which must succeed; its stdout.
 fn stackgen(dir: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_stackgen"))
@@ -91,10 +59,10 @@ fn stackgen(dir: &Path, args: &[&str]) -> String {
 }
 
 /// `stackgen render ARGS`, written to `name` in the scratch folder.
-fn render(scratch: &Scratch, name: &str, args: &[&str]) -> PathBuf {
+fn render(scratch: &KeptDir, name: &str, args: &[&str]) -> PathBuf {
     let mut all = vec!["render"];
     all.extend_from_slice(args);
-    let text = stackgen(&scratch.0, &all);
+    let text = stackgen(scratch, &all);
     scratch.write(name, &text)
 }
 
@@ -142,7 +110,7 @@ fn resource_name(resource: &str) -> String {
 /// Runs checkov on `files` together (graph checks relate the objects of one run: a
 /// `NetworkPolicy` in one file covers the pods of another) and reads its failed checks.
 /// `checks` limits the run to those check ids, and has it list what passed, when not empty.
-fn checkov(scratch: &Scratch, files: &[&Path], checks: &[&str]) -> Report {
+fn checkov(scratch: &KeptDir, files: &[&Path], checks: &[&str]) -> Report {
     let program = checkov_program();
     let mut cmd = Command::new(&program);
     for file in files {
@@ -166,7 +134,7 @@ fn checkov(scratch: &Scratch, files: &[&Path], checks: &[&str]) -> Report {
             cmd.env_remove(&key);
         }
     }
-    cmd.current_dir(&scratch.0)
+    cmd.current_dir(&**scratch)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -357,7 +325,7 @@ fn judge(failures: &BTreeSet<Failure>, entries: &[Entry]) -> Vec<String> {
 
 #[test]
 fn checkov_on_the_default_fails_only_allowlisted_checks() {
-    let scratch = Scratch::new("default");
+    let scratch = KeptDir::new("checkov", "default");
     let default = render(&scratch, "default.yaml", &[]);
     let report = checkov(&scratch, &[&default], &[]);
     let problems = judge(&report.failures, &allowlist());
@@ -378,8 +346,8 @@ fn checkov_on_the_default_fails_only_allowlisted_checks() {
 #[test]
 fn checkov_checks_excused_by_an_opt_in_pass_with_it_on() {
     const CLEARED: [&str; 3] = ["CKV_K8S_43", "CKV_K8S_15", "CKV2_K8S_6"];
-    let scratch = Scratch::new("opt-ins");
-    let schema: Value = serde_json::from_str(&stackgen(&scratch.0, &["schema"])).unwrap();
+    let scratch = KeptDir::new("checkov", "opt-ins");
+    let schema: Value = serde_json::from_str(&stackgen(&scratch, &["schema"])).unwrap();
     let images = schema["properties"]["spec"]["default"]["images"]
         .as_object()
         .expect("the schema gives the default images");
@@ -422,7 +390,7 @@ fn checkov_checks_excused_by_an_opt_in_pass_with_it_on() {
 /// hardening is reported check by check, and the entries it does not match are stale.
 #[test]
 fn checkov_filter_reports_what_the_allowlist_does_not_cover() {
-    let scratch = Scratch::new("fixture");
+    let scratch = KeptDir::new("checkov", "fixture");
     let fixture = repo().join("tests/checkov/privileged-deployment.yaml");
     let report = checkov(&scratch, &[&fixture], &[]);
     let problems = judge(&report.failures, &allowlist());

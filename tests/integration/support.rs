@@ -184,3 +184,49 @@ impl Scratch {
         self.0.path()
     }
 }
+
+/// A scratch folder under `target/tmp/<suite>/<pid>/<test>`, for tests whose inputs are
+/// worth a look when they fail: removed when the test passes, kept (and named on stderr)
+/// when it panics. The pid keeps concurrent runs in one work tree apart.
+pub struct KeptDir(PathBuf);
+
+impl KeptDir {
+    pub fn new(suite: &str, test: &str) -> Self {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(suite)
+            .join(std::process::id().to_string())
+            .join(test);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch directory");
+        Self(dir)
+    }
+
+    /// Writes `text` to `name` inside the folder and returns its path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent directory");
+        }
+        std::fs::write(&path, text).expect("write scratch file");
+        path
+    }
+}
+
+impl std::ops::Deref for KeptDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for KeptDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("test inputs kept in {}", self.0.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.0);
+            // Gone once the process's last scratch folder is.
+            let _ = std::fs::remove_dir(self.0.parent().expect("pid folder"));
+        }
+    }
+}
