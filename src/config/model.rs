@@ -80,7 +80,9 @@ pub struct Spec {
     pub replica_label: LabelName,
     /// More external labels on every series Prometheus ships (`region`, `env` …).
     pub external_labels: BTreeMap<LabelName, String>,
-    /// Oldest Kubernetes version the output must apply to.
+    /// Oldest Kubernetes version the output must apply to. Every supported version gets the
+    /// same API versions today (all GA long before 1.33); the test suite validates the output
+    /// against each of them.
     pub kubernetes_version: KubernetesVersion,
     /// Container images, pinned by tag (and optionally digest).
     pub images: Images,
