@@ -778,10 +778,52 @@ fn prepare_alertmanager_config(r: &Rendered, dir: &Path) -> Result<Option<PathBu
     if !problems.is_empty() {
         return Err(problems.join("\n"));
     }
+    let body = if amtool_knows_webhook_url_file() {
+        body.clone()
+    } else {
+        without_webhook_url_file(config)
+    };
     Ok(Some(write(
         &dir.join(format!("{}.alertmanager.yaml", r.slug())),
-        body,
+        &body,
     )))
+}
+
+/// Whether this amtool reads `url_file` on webhooks (Alertmanager 0.26 and later).
+fn amtool_knows_webhook_url_file() -> bool {
+    static KNOWS: LazyLock<bool> = LazyLock::new(|| {
+        let out = run("amtool", Command::new("amtool").arg("--version"));
+        let said = text(&out);
+        let version = said
+            .split_whitespace()
+            .skip_while(|w| *w != "version")
+            .nth(1)
+            .unwrap_or_default();
+        let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (0, 26)
+    });
+    *KNOWS
+}
+
+/// The config with each webhook's `url_file` swapped for a placeholder `url`: Debian's
+/// amtool 0.25 predates `url_file` (the image runs 0.28), so only that one key is taken out
+/// of its sight; the file it names was checked above to be mounted, and every other field
+/// is checked as written.
+fn without_webhook_url_file(mut config: Value) -> String {
+    for receiver in config["receivers"].as_array_mut().into_iter().flatten() {
+        for hook in receiver["webhook_configs"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(map) = hook.as_object_mut()
+                && map.remove("url_file").is_some()
+            {
+                map.insert("url".to_owned(), json!("http://url-file.invalid/"));
+            }
+        }
+    }
+    serde_saphyr::to_string(&config).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------
