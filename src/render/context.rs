@@ -238,7 +238,9 @@ impl Base<'_> {
         &self.config.spec
     }
 
-    fn labels(&self, name: &str, component: &str, image: &ImageRef) -> (Labels, Labels) {
+    /// Recommended labels and the selector (name and instance only: selectors are immutable,
+    /// so never the version). The version is the image's tag, for objects that run one.
+    fn labels(&self, name: &str, component: &str, image: Option<&ImageRef>) -> (Labels, Labels) {
         let instance = self.config.metadata.name.to_string();
         let selector = BTreeMap::from([
             ("app.kubernetes.io/name".to_owned(), name.to_owned()),
@@ -254,7 +256,7 @@ impl Base<'_> {
             "app.kubernetes.io/managed-by".to_owned(),
             "stackgen".to_owned(),
         );
-        if let Some(tag) = image.tag().filter(|t| is_label_value(t)) {
+        if let Some(tag) = image.and_then(ImageRef::tag).filter(|t| is_label_value(t)) {
             labels.insert("app.kubernetes.io/version".to_owned(), tag.to_owned());
         }
         (labels, selector)
@@ -268,7 +270,7 @@ impl Base<'_> {
         replicas: u32,
         resources: &Resources,
     ) -> Workload {
-        let (labels, selector) = self.labels(name, component, image);
+        let (labels, selector) = self.labels(name, component, Some(image));
         let ha = &self.spec().high_availability;
         let topology_spread = if replicas > 1 {
             let mut keys = vec!["kubernetes.io/hostname"];
@@ -503,7 +505,7 @@ impl Base<'_> {
 
     fn objstore(&self) -> ObjstoreCtx {
         let os = &self.spec().object_storage;
-        let (labels, _) = self.labels("thanos", "object-store", &self.spec().images.thanos);
+        let (labels, _) = self.labels("thanos", "object-store", Some(&self.spec().images.thanos));
         ObjstoreCtx {
             labels: labels.clone(),
             secret: names::OBJSTORE_SECRET.to_owned(),
@@ -983,11 +985,7 @@ impl Base<'_> {
                 json!({"hosts": hosts.iter().map(|(h, _, _)| h.clone()).collect::<Vec<_>>(), "secretName": tls.secret_name.to_string()})
             })
             .collect();
-        let (labels, _) = self.labels("monitoring-ingress", "ingress", &spec.images.grafana);
-        let labels = labels
-            .into_iter()
-            .filter(|(k, _)| k != "app.kubernetes.io/version")
-            .collect();
+        let (labels, _) = self.labels("monitoring-ingress", "ingress", None);
         IngressCtx {
             name: "monitoring-ingress".to_owned(),
             labels,
