@@ -16,8 +16,9 @@ pub fn starter(config: &super::MonitoringStack, profiles: &[String]) -> String {
         "# yaml-language-server: $schema=./{SCHEMA_FILE}\n\
          # A stackgen config{}. Write the schema beside it for editor completion:\n\
          #   stackgen schema > {SCHEMA_FILE}\n\
-         # Every value below is what stackgen uses when the key is left out; delete what you\n\
-         # do not change. Render with: stackgen render -c this-file.yaml\n",
+         # Every setting is spelled out with the value the defaults (and profiles) give it, so\n\
+         # the file means the same on its own; a key you delete falls back to the built-in default.\n\
+         # Render with: stackgen render -c this-file.yaml\n",
         if profiles.is_empty() {
             String::new()
         } else {
