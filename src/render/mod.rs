@@ -421,3 +421,151 @@ mod escaping_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod hardening_tests {
+    use super::*;
+    use crate::config::{Inputs, load, profiles};
+
+    fn every_profile() -> Vec<(String, Vec<Object>)> {
+        let mut sets = vec![(String::from("default"), Vec::new())];
+        sets.extend(
+            profiles::all()
+                .iter()
+                .map(|p| (p.name.to_owned(), vec![p.name.to_owned()])),
+        );
+        sets.into_iter()
+            .map(|(name, profiles)| {
+                let loaded = load(&Inputs {
+                    profiles,
+                    ..Inputs::default()
+                })
+                .unwrap();
+                (name, render(&loaded.config).unwrap())
+            })
+            .collect()
+    }
+
+    fn pod_spec(o: &Object) -> Option<&Json> {
+        matches!(o.kind(), "Deployment" | "StatefulSet" | "DaemonSet")
+            .then(|| &o.value["spec"]["template"]["spec"])
+    }
+
+    /// Every object carries the recommended labels; selectors use name and instance only.
+    #[test]
+    fn every_object_is_labelled_and_selectors_never_carry_the_version() {
+        for (set, objects) in every_profile() {
+            for o in &objects {
+                let labels = &o.value["metadata"]["labels"];
+                for key in [
+                    "app.kubernetes.io/instance",
+                    "app.kubernetes.io/managed-by",
+                    "app.kubernetes.io/part-of",
+                ] {
+                    assert!(
+                        labels.get(key).is_some(),
+                        "{set}: {} {} lacks {key}",
+                        o.kind(),
+                        o.name()
+                    );
+                }
+                if let Some(selector) = o.value.pointer("/spec/selector/matchLabels") {
+                    let keys: Vec<&String> = selector.as_object().unwrap().keys().collect();
+                    assert_eq!(
+                        keys,
+                        ["app.kubernetes.io/instance", "app.kubernetes.io/name"],
+                        "{set}: {}",
+                        o.name()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Restricted pods: non-root with a fixed uid, seccomp, and per container a read-only
+    /// root, no escalation, no capabilities, probes, requests and a memory limit.
+    #[test]
+    fn every_container_is_restricted_probed_and_sized() {
+        for (set, objects) in every_profile() {
+            for o in &objects {
+                let Some(pod) = pod_spec(o) else { continue };
+                let name = format!("{set}: {} {}", o.kind(), o.name());
+                let psc = &pod["securityContext"];
+                assert_eq!(psc["runAsNonRoot"], true, "{name}");
+                assert!(
+                    psc["runAsUser"].as_i64().is_some_and(|u| u >= 10000),
+                    "{name}"
+                );
+                assert_eq!(psc["seccompProfile"]["type"], "RuntimeDefault", "{name}");
+                assert!(pod["automountServiceAccountToken"].is_boolean(), "{name}");
+                for c in pod["containers"].as_array().unwrap() {
+                    let sc = &c["securityContext"];
+                    assert_eq!(sc["readOnlyRootFilesystem"], true, "{name}");
+                    assert_eq!(sc["allowPrivilegeEscalation"], false, "{name}");
+                    assert_eq!(
+                        sc["capabilities"]["drop"],
+                        serde_json::json!(["ALL"]),
+                        "{name}"
+                    );
+                    assert!(
+                        c["livenessProbe"].is_object() && c["readinessProbe"].is_object(),
+                        "{name}"
+                    );
+                    assert!(c["resources"]["requests"]["cpu"].is_string(), "{name}");
+                    assert!(c["resources"]["limits"]["memory"].is_string(), "{name}");
+                }
+            }
+        }
+    }
+
+    /// Replicated components spread over nodes and get a disruption budget.
+    #[test]
+    fn every_replicated_component_spreads_and_has_a_budget() {
+        for (set, objects) in every_profile() {
+            for o in objects
+                .iter()
+                .filter(|o| o.value["spec"]["replicas"].as_i64().is_some_and(|r| r > 1))
+            {
+                let Some(pod) = pod_spec(o) else { continue };
+                let keys: Vec<&str> = pod["topologySpreadConstraints"]
+                    .as_array()
+                    .map(|c| c.iter().filter_map(|t| t["topologyKey"].as_str()).collect())
+                    .unwrap_or_default();
+                assert!(
+                    keys.contains(&"kubernetes.io/hostname"),
+                    "{set}: {} does not spread over nodes",
+                    o.name()
+                );
+                let budget = objects
+                    .iter()
+                    .any(|p| p.kind() == "PodDisruptionBudget" && p.name() == o.name());
+                assert!(budget, "{set}: {} has no PodDisruptionBudget", o.name());
+            }
+        }
+    }
+
+    #[test]
+    fn spreading_over_zones_keeps_spreading_over_nodes() {
+        let loaded = load(&Inputs {
+            profiles: vec!["gke".to_owned()],
+            ..Inputs::default()
+        })
+        .unwrap();
+        let objects = render(&loaded.config).unwrap();
+        let prometheus = objects
+            .iter()
+            .find(|o| o.kind() == "StatefulSet" && o.name() == "prometheus")
+            .unwrap();
+        let keys: Vec<&str> =
+            prometheus.value["spec"]["template"]["spec"]["topologySpreadConstraints"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|t| t["topologyKey"].as_str())
+                .collect();
+        assert_eq!(
+            keys,
+            ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+        );
+    }
+}
