@@ -162,21 +162,7 @@ fn rendered() -> &'static [Rendered] {
     RENDERED.get_or_init(|| {
         input_sets()
             .into_iter()
-            .map(|(name, args)| {
-                let out = run(
-                    "stackgen",
-                    Command::new(env!("CARGO_BIN_EXE_stackgen"))
-                        .arg("render")
-                        .args(&args)
-                        .current_dir(repo()),
-                );
-                assert!(
-                    out.status.success(),
-                    "stackgen render {args:?} ({name}) failed:\n{}",
-                    text(&out)
-                );
-                Rendered::parse(&name, &String::from_utf8(out.stdout).unwrap())
-            })
+            .map(|(name, args)| Rendered::parse(&name, &crate::golden::render(&args)))
             .collect()
     })
 }

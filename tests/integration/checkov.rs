@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::support::KeptDir;
+use crate::support::{KeptDir, Test};
 
 const INSTALL_HINT: &str = "run scripts/install-test-tools";
 const ALLOWLIST: &str = "tests/checkov-allowlist.yaml";
@@ -43,19 +43,12 @@ fn checkov_program() -> PathBuf {
 
 /// `stackgen ARGS` in `dir`, which must succeed; its stdout.
 fn stackgen(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_stackgen"))
-        .args(args)
+    let out = Test::new()
+        .args(args.iter().copied())
         .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run stackgen");
-    assert!(
-        out.status.success(),
-        "`stackgen {}` failed:\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("stackgen prints UTF-8")
+        .run();
+    out.status(0);
+    out.stdout
 }
 
 /// `stackgen render ARGS`, written to `name` in the scratch folder.

@@ -74,8 +74,9 @@ fn nested_example_configs(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Runs from the repository root, as `cargo test` does, so relative paths mean the same.
-fn render(args: &[String]) -> String {
+/// `stackgen render ARGS`, which must succeed; its stdout. Runs from the repository root, as
+/// `cargo test` does, so relative paths mean the same.
+pub fn render(args: &[String]) -> String {
     let out = Test::new()
         .arg("render")
         .args(args)
