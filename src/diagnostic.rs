@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::config::source::{Origin, Sources};
+use crate::source::{Origin, Sources};
 
 /// How bad a finding is: errors stop the pipeline, warnings only do under `--strict`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

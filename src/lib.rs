@@ -10,4 +10,5 @@ pub mod diff;
 pub mod krm;
 pub mod output;
 pub mod render;
+pub mod source;
 pub mod yaml;

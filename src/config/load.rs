@@ -2,9 +2,9 @@
 
 use super::model::MonitoringStack;
 use super::profiles;
-use super::source::{Origin, Sources};
 use super::tree::{Node, Path, Value};
 use crate::diagnostic::Diagnostic;
+use crate::source::{Origin, Sources};
 
 /// One config document as read by the shell: a display name (the path, or `<stdin>`) and text.
 #[derive(Debug, Clone)]

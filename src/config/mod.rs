@@ -1,10 +1,10 @@
 //! The config half of the pipeline: layers in, a validated `MonitoringStack` out.
 
+pub mod facts;
 pub mod init;
 pub mod load;
 pub mod model;
 pub mod profiles;
-pub mod source;
 mod structure;
 mod suggest;
 pub mod tree;
@@ -12,9 +12,9 @@ pub mod types;
 pub mod validate;
 
 use crate::diagnostic::Diagnostic;
+use crate::source::Sources;
 pub use load::{Document, Inputs};
 pub use model::MonitoringStack;
-use source::Sources;
 use tree::{Node, Path};
 
 /// A config that passed every rule, with its warnings.

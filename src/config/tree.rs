@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use super::source::Origin;
+use crate::source::Origin;
 
 /// One step of a config path: a map key or a list index.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,11 +1,12 @@
 //! The validation rules of DESIGN.md: each rule a function, every finding reported at once,
 //! each with the config path, the value, why, and how to fix it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::facts::{POD_ENV, Ui};
 use super::model::{MonitoringStack, Provider, RuleFile, Spec};
 use super::tree::{Node, Path};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -14,8 +15,6 @@ use crate::diagnostic::{Diagnostic, Severity};
 const DOCUMENTED_BLOCK_MILLIS: u64 = 2 * 3_600_000;
 const HOUR: u64 = 3_600_000;
 const DAY: u64 = 24 * HOUR;
-/// Variables in the sidecar's environment, so the only `$(VAR)`s it can expand.
-pub const SIDECAR_ENV: [&str; 2] = ["POD_NAME", "POD_NAMESPACE"];
 
 /// Collects findings, each pointed at the merged tree's origin of its path.
 struct Findings<'a> {
@@ -225,8 +224,8 @@ fn labels_make_series_unique(spec: &Spec, f: &mut Findings) {
                 "remove it from the Ruler's `externalLabels`",
             );
         }
-        let prometheus_labels = prometheus_stream_labels(spec);
-        let ruler_labels = ruler_stream_labels(spec);
+        let prometheus_labels = spec.prometheus_stream_labels();
+        let ruler_labels = spec.ruler_stream_labels();
         if ruler_labels == prometheus_labels {
             f.error(
                 "spec.thanos.ruler.externalLabels",
@@ -234,29 +233,6 @@ fn labels_make_series_unique(spec: &Spec, f: &mut Findings) {
                 "give the Ruler its own labels, such as `ruler_cluster: <cluster>` (the default when unset)",
             );
         }
-    }
-}
-
-/// The external labels (minus the replica label) every Prometheus stream carries.
-pub fn prometheus_stream_labels(spec: &Spec) -> BTreeMap<String, String> {
-    let mut labels: BTreeMap<String, String> = spec
-        .external_labels
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
-    labels.insert("cluster".to_owned(), spec.cluster.clone());
-    labels
-}
-
-/// The Ruler's external labels (minus its replica label): its own, or `ruler_cluster`.
-pub fn ruler_stream_labels(spec: &Spec) -> BTreeMap<String, String> {
-    let own = &spec.thanos.ruler.external_labels;
-    if own.is_empty() {
-        BTreeMap::from([("ruler_cluster".to_owned(), spec.cluster.clone())])
-    } else {
-        own.iter()
-            .map(|(k, v)| (k.to_string(), v.clone()))
-            .collect()
     }
 }
 
@@ -272,7 +248,7 @@ fn sidecar_can_expand_variables(spec: &Spec, f: &mut Findings) {
     for (path, value) in values {
         for capture in VAR.captures_iter(value) {
             let name = &capture[1];
-            if !SIDECAR_ENV.contains(&name) {
+            if !POD_ENV.iter().any(|(var, _)| *var == name) {
                 f.error(
                     &path,
                     format!(
@@ -280,7 +256,7 @@ fn sidecar_can_expand_variables(spec: &Spec, f: &mut Findings) {
                     ),
                     format!(
                         "the sidecar expands only {}",
-                        SIDECAR_ENV.map(|v| format!("`$({v})`")).join(" and ")
+                        POD_ENV.map(|(v, _)| format!("`$({v})`")).join(" and ")
                     ),
                 );
             }
@@ -709,25 +685,15 @@ fn remote_endpoints_are_unique(spec: &Spec, f: &mut Findings) {
 }
 
 fn exposed_uis_are_protected(spec: &Spec, f: &mut Findings) {
-    let ingress = &spec.ingress;
-    if !ingress.enabled || ingress.basic_auth_secret.is_some() {
+    if spec.ingress.basic_auth_secret.is_some() {
         return;
     }
-    let open: Vec<&str> = [
-        (ingress.expose.prometheus, "Prometheus"),
-        (
-            ingress.expose.alertmanager && spec.alertmanager.enabled,
-            "Alertmanager",
-        ),
-        (ingress.expose.querier, "Thanos Query"),
-        (
-            ingress.expose.ruler && spec.thanos.ruler.enabled,
-            "Thanos Ruler",
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(on, name)| on.then_some(name))
-    .collect();
+    let open: Vec<&str> = spec
+        .exposed_uis()
+        .into_iter()
+        .filter(|ui| !ui.has_own_login())
+        .map(Ui::title)
+        .collect();
     if !open.is_empty() {
         f.warn(
             "spec.ingress.basicAuthSecret",

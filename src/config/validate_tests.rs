@@ -4,10 +4,10 @@
 
 use super::validate;
 use crate::config::model::{MonitoringStack, Provider};
-use crate::config::source::Origin;
 use crate::config::tree::Node;
 use crate::config::{Document, Inputs, Loaded, Rejected};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::Origin;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -1515,7 +1515,7 @@ fn exposed_uis_without_basic_auth_are_warned_about() {
     warns(
         "ingress: {enabled: true}",
         "spec.ingress.basicAuthSecret",
-        "is unset, so Prometheus, Alertmanager, Thanos Query, Thanos Ruler are exposed without authentication",
+        "is unset, so Thanos Query, Alertmanager, Thanos Ruler, Prometheus are exposed without authentication",
     );
 }
 

@@ -9,7 +9,6 @@ use serde_json::{Value as Json, json};
 use super::names::{self, GRPC_PORT, THANOS_HTTP_PORT};
 use crate::config::model::{LogLevel, MonitoringStack, Provider, Resources, SpreadAcross, Storage};
 use crate::config::types::ImageRef;
-use crate::config::validate::{prometheus_stream_labels, ruler_stream_labels};
 
 /// Labels of every object: `app.kubernetes.io/*` as Kubernetes recommends.
 pub type Labels = BTreeMap<String, String>;
@@ -467,7 +466,7 @@ impl Base<'_> {
             ));
         }
 
-        let mut external_labels: BTreeMap<String, String> = prometheus_stream_labels(spec);
+        let mut external_labels: BTreeMap<String, String> = spec.prometheus_stream_labels();
         external_labels.insert(spec.replica_label.to_string(), "$(POD_NAME)".to_owned());
 
         PrometheusCtx {
@@ -645,7 +644,7 @@ impl Base<'_> {
             ));
         }
         // Thanos parses `--label` values as Go-quoted strings; JSON string escaping matches.
-        for (name, value) in ruler_stream_labels(spec) {
+        for (name, value) in spec.ruler_stream_labels() {
             w.args.push(format!(
                 "--label={name}={}",
                 serde_json::to_string(&value).expect("string serializes")

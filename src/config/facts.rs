@@ -1,0 +1,96 @@
+//! Facts derived from the config that validation, rendering and NetworkPolicies all need.
+//! Each is decided here, once, so the three can never disagree.
+
+use std::collections::BTreeMap;
+
+use super::model::Spec;
+
+/// The variables in the Thanos sidecar's (and Ruler's) environment, with the pod field each
+/// one holds: the only `$(VAR)`s they can expand.
+pub const POD_ENV: [(&str, &str); 2] = [
+    ("POD_NAME", "metadata.name"),
+    ("POD_NAMESPACE", "metadata.namespace"),
+];
+
+/// A UI that the ingress can expose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ui {
+    Querier,
+    Grafana,
+    Alertmanager,
+    Ruler,
+    Prometheus,
+}
+
+impl Ui {
+    /// Every UI, in the order the ingress lists their hosts.
+    pub const ALL: [Ui; 5] = [
+        Ui::Querier,
+        Ui::Grafana,
+        Ui::Alertmanager,
+        Ui::Ruler,
+        Ui::Prometheus,
+    ];
+
+    /// How users call it in messages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Ui::Querier => "Thanos Query",
+            Ui::Grafana => "Grafana",
+            Ui::Alertmanager => "Alertmanager",
+            Ui::Ruler => "Thanos Ruler",
+            Ui::Prometheus => "Prometheus",
+        }
+    }
+
+    /// Whether it has a login of its own (Grafana), so exposing it without the ingress's
+    /// basic auth leaves nothing open.
+    pub fn has_own_login(self) -> bool {
+        self == Ui::Grafana
+    }
+}
+
+impl Spec {
+    /// The external labels (minus the replica label) every Prometheus stream carries.
+    pub fn prometheus_stream_labels(&self) -> BTreeMap<String, String> {
+        let mut labels: BTreeMap<String, String> = self
+            .external_labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        labels.insert("cluster".to_owned(), self.cluster.clone());
+        labels
+    }
+
+    /// The Ruler's external labels (minus its replica label): its own, or `ruler_cluster`.
+    pub fn ruler_stream_labels(&self) -> BTreeMap<String, String> {
+        let own = &self.thanos.ruler.external_labels;
+        if own.is_empty() {
+            BTreeMap::from([("ruler_cluster".to_owned(), self.cluster.clone())])
+        } else {
+            own.iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect()
+        }
+    }
+
+    /// Whether `ui` is reachable through the ingress: the ingress is on, the UI is asked
+    /// for, and its component is deployed.
+    pub fn exposes(&self, ui: Ui) -> bool {
+        let ingress = &self.ingress;
+        let expose = &ingress.expose;
+        ingress.enabled
+            && match ui {
+                Ui::Querier => expose.querier,
+                Ui::Grafana => expose.grafana && self.grafana.enabled,
+                Ui::Alertmanager => expose.alertmanager && self.alertmanager.enabled,
+                Ui::Ruler => expose.ruler && self.thanos.ruler.enabled,
+                Ui::Prometheus => expose.prometheus,
+            }
+    }
+
+    /// The UIs the ingress exposes, in host order.
+    pub fn exposed_uis(&self) -> Vec<Ui> {
+        Ui::ALL.into_iter().filter(|ui| self.exposes(*ui)).collect()
+    }
+}
