@@ -1,115 +1,53 @@
-//! The render half of the pipeline: validated config → context → templates → objects that
-//! passed the round-trip check, in install order.
+//! The render half of the pipeline: validated config → one part per component (its
+//! objects, scrape jobs and NetworkPolicy) → kind templates → objects that passed the
+//! round-trip check, in install order.
 
 mod assets;
 pub mod check;
-pub mod context;
+mod components;
 mod embedded;
 pub mod formats;
-pub mod names;
 mod network;
+mod object;
 pub mod order;
+mod part;
+mod stack;
 pub mod templates;
+mod workload;
 
-use std::fmt;
 use std::sync::LazyLock;
 
-use minijinja::value::Serde;
-use minijinja::{Value, context};
-use serde_json::{Value as Json, json};
+use minijinja::context;
+use serde_json::Value as Json;
 
 use crate::config::MonitoringStack;
-use context::{Context, Workload};
+use stack::Stack;
 use templates::Templates;
 
 pub use embedded::grafana_variables_to_promql;
-
-/// A template that produced something other than a valid object: a bug in stackgen, never
-/// in the user's config (validation ran before), reported with the template that caused it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderError {
-    pub template: String,
-    pub message: String,
-}
-
-impl RenderError {
-    pub fn new(template: &str, message: impl Into<String>) -> Self {
-        Self {
-            template: template.to_owned(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for RenderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "internal error in template `{}`: {}",
-            self.template, self.message
-        )
-    }
-}
-
-impl std::error::Error for RenderError {}
-
-/// One rendered, checked Kubernetes object.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Object {
-    /// The template it came from.
-    pub template: String,
-    /// Its canonical form: what k8s-openapi serialises after the round-trip.
-    pub value: Json,
-}
-
-impl Object {
-    fn field(&self, pointer: &str) -> &str {
-        self.value
-            .pointer(pointer)
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-    }
-    pub fn api_version(&self) -> &str {
-        self.field("/apiVersion")
-    }
-    pub fn kind(&self) -> &str {
-        self.field("/kind")
-    }
-    pub fn name(&self) -> &str {
-        self.field("/metadata/name")
-    }
-    pub fn namespace(&self) -> &str {
-        self.field("/metadata/namespace")
-    }
-    /// The component it belongs to: its `app.kubernetes.io/name` label, or its template folder.
-    pub fn component(&self) -> &str {
-        let label = self.field("/metadata/labels/app.kubernetes.io~1name");
-        if label.is_empty() {
-            self.template.split('/').next().unwrap_or("stack")
-        } else {
-            label
-        }
-    }
-}
+pub use object::{Object, RenderError};
 
 static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::new);
 
 /// Renders every object of the stack, each checked, sorted in install order.
 pub fn render(config: &MonitoringStack) -> Result<Vec<Object>, RenderError> {
-    let mut ctx = Context::new(config);
-    embedded::fill(&mut ctx, config, &TEMPLATES)?;
-    let base = Value::from(Serde(&ctx));
+    render_with(&TEMPLATES, config)
+}
+
+fn render_with(
+    templates: &Templates,
+    config: &MonitoringStack,
+) -> Result<Vec<Object>, RenderError> {
+    let stack = Stack::new(config, templates);
+    let mut parts = components::parts(&stack)?;
+    parts.push(network::objects(&stack, &parts));
     let mut objects = Vec::new();
-    let mut jobs = plan(&ctx);
-    jobs.extend(
-        network::policies(config)
-            .into_iter()
-            .map(|p| ("network-policy/networkpolicy.yaml.j2", p)),
-    );
-    for (template, item) in jobs {
-        let vars = context! { item => Value::from(Serde(&item)), ..base.clone() };
-        let text = TEMPLATES.render(template, &vars)?;
-        objects.push(check_document(template, &text)?);
+    for part in &parts {
+        for job in &part.jobs {
+            let vars = context! { namespace => stack.namespace, ..job.vars.clone() };
+            let text = templates.render(job.template, &vars)?;
+            objects.push(check_document(job.template, &text, part.name)?);
+        }
     }
     objects.sort_by(|a, b| {
         (order::rank(a.kind()), a.namespace(), a.name(), a.kind()).cmp(&(
@@ -138,7 +76,7 @@ pub fn render(config: &MonitoringStack) -> Result<Vec<Object>, RenderError> {
 }
 
 /// Parses one rendered template and runs the round-trip check on it.
-pub fn check_document(template: &str, text: &str) -> Result<Object, RenderError> {
+fn check_document(template: &str, text: &str, part: &'static str) -> Result<Object, RenderError> {
     let written: Json = serde_saphyr::from_str(text).map_err(|e| {
         RenderError::new(
             template,
@@ -152,123 +90,8 @@ pub fn check_document(template: &str, text: &str) -> Result<Object, RenderError>
     Ok(Object {
         template: template.to_owned(),
         value,
+        part,
     })
-}
-
-/// Which templates to render, each with its `item` where a template serves several objects.
-fn plan(ctx: &Context) -> Vec<(&'static str, Json)> {
-    let none = Json::Null;
-    let mut jobs: Vec<(&'static str, Json)> = vec![("namespace/namespace.yaml.j2", none.clone())];
-    let mut workloads: Vec<&Workload> = vec![
-        &ctx.prometheus.workload,
-        &ctx.query,
-        &ctx.store,
-        &ctx.compact,
-    ];
-    workloads.extend(ctx.ruler.as_ref().map(|r| &r.workload));
-    workloads.extend(ctx.alertmanager.as_ref().map(|a| &a.workload));
-    workloads.extend(ctx.kube_state_metrics.as_ref().map(|k| &k.workload));
-    workloads.extend(ctx.node_exporter.as_ref());
-    workloads.extend(ctx.grafana.as_ref().map(|g| &g.workload));
-    for w in &workloads {
-        let item = serde_json::to_value(w).expect("workload serializes");
-        jobs.push(("common/serviceaccount.yaml.j2", item.clone()));
-        if w.pdb {
-            jobs.push(("common/poddisruptionbudget.yaml.j2", item));
-        }
-    }
-
-    jobs.extend(
-        [
-            "prometheus/clusterrole.yaml.j2",
-            "prometheus/clusterrolebinding.yaml.j2",
-            "prometheus/configmap-config.yaml.j2",
-            "prometheus/configmap-rules.yaml.j2",
-            "prometheus/service.yaml.j2",
-            "prometheus/statefulset.yaml.j2",
-            "store/service-store-api.yaml.j2",
-            "store/statefulset.yaml.j2",
-            "query/deployment.yaml.j2",
-            "query/service.yaml.j2",
-            "compact/statefulset.yaml.j2",
-            "compact/service.yaml.j2",
-        ]
-        .map(|t| (t, none.clone())),
-    );
-    for pod in &ctx.prometheus.pod_services {
-        jobs.push(("prometheus/service-pod.yaml.j2", json!({"pod": pod})));
-    }
-    let objstore = &ctx.objstore;
-    jobs.push((
-        "objstore/secret.yaml.j2",
-        json!({"name": objstore.secret, "labels": objstore.labels, "data": objstore.data}),
-    ));
-    if objstore.filesystem_claim.is_some() {
-        jobs.push(("objstore/persistentvolumeclaim.yaml.j2", none.clone()));
-    }
-    if ctx.ruler.is_some() {
-        jobs.push(("objstore/secret.yaml.j2", json!({"name": objstore.ruler_secret, "labels": objstore.labels, "data": objstore.ruler_data})));
-        jobs.extend(
-            [
-                "ruler/statefulset.yaml.j2",
-                "ruler/service.yaml.j2",
-                "ruler/configmap-rules.yaml.j2",
-            ]
-            .map(|t| (t, none.clone())),
-        );
-    }
-    if ctx.alertmanager.is_some() {
-        jobs.extend(
-            [
-                "alertmanager/configmap.yaml.j2",
-                "alertmanager/statefulset.yaml.j2",
-                "alertmanager/service.yaml.j2",
-                "alertmanager/service-cluster.yaml.j2",
-            ]
-            .map(|t| (t, none.clone())),
-        );
-    }
-    if ctx.kube_state_metrics.is_some() {
-        jobs.extend(
-            [
-                "kube-state-metrics/clusterrole.yaml.j2",
-                "kube-state-metrics/clusterrolebinding.yaml.j2",
-                "kube-state-metrics/deployment.yaml.j2",
-                "kube-state-metrics/service.yaml.j2",
-            ]
-            .map(|t| (t, none.clone())),
-        );
-    }
-    if ctx.node_exporter.is_some() {
-        jobs.extend(
-            [
-                "node-exporter/daemonset.yaml.j2",
-                "node-exporter/service.yaml.j2",
-            ]
-            .map(|t| (t, none.clone())),
-        );
-    }
-    if let Some(grafana) = &ctx.grafana {
-        jobs.extend(
-            [
-                "grafana/deployment.yaml.j2",
-                "grafana/service.yaml.j2",
-                "grafana/configmap-datasources.yaml.j2",
-                "grafana/configmap-dashboard-provider.yaml.j2",
-            ]
-            .map(|t| (t, none.clone())),
-        );
-        for (name, data) in &grafana.dashboards {
-            jobs.push((
-                "grafana/configmap-dashboard.yaml.j2",
-                json!({"name": name, "data": data}),
-            ));
-        }
-    }
-    if ctx.ingress.as_ref().is_some_and(|i| !i.rules.is_empty()) {
-        jobs.push(("ingress/ingress.yaml.j2", none));
-    }
-    jobs
 }
 
 #[cfg(test)]
@@ -278,41 +101,40 @@ mod tests {
     /// A misspelt field in a real template must fail the render, naming template and field.
     #[test]
     fn a_misspelt_field_in_a_template_fails_the_round_trip() {
-        let name = "query/deployment.yaml.j2";
-        let source = include_str!("../../templates/query/deployment.yaml.j2");
+        let name = "kinds/deployment.yaml.j2";
+        let source = include_str!("../../templates/kinds/deployment.yaml.j2");
         assert!(source.contains("\n  replicas:"));
         let mut templates = Templates::new();
         templates.replace(name, source.replace("\n  replicas:", "\n  replicsa:"));
-        let config = MonitoringStack::default();
-        let ctx = Context::new(&config);
-        let text = templates.render(name, &ctx).unwrap();
-        let err = check_document(name, &text).unwrap_err();
+        let err = render_with(&templates, &MonitoringStack::default()).unwrap_err();
         assert_eq!(err.template, name);
         assert!(err.message.contains("spec.replicsa"), "{err}");
     }
 
+    /// Every embedded template is rendered by some config: the default, or the default with
+    /// NetworkPolicies and `filesystem` storage switched on.
     #[test]
     fn every_template_is_used_by_the_default_or_a_switch() {
-        let config = MonitoringStack::default();
-        let mut ctx = Context::new(&config);
-        embedded::fill(&mut ctx, &config, &TEMPLATES).unwrap();
-        let used: std::collections::BTreeSet<&str> =
-            plan(&ctx).into_iter().map(|(t, _)| t).collect();
-        let embedded = [
+        let mut switched = MonitoringStack::default();
+        switched.spec.network_policies.enabled = true;
+        switched.spec.object_storage.provider = crate::config::model::Provider::Filesystem;
+        let mut used = std::collections::BTreeSet::new();
+        for config in [MonitoringStack::default(), switched] {
+            let stack = Stack::new(&config, &TEMPLATES);
+            let mut parts = components::parts(&stack).unwrap();
+            parts.push(network::objects(&stack, &parts));
+            used.extend(parts.iter().flat_map(|p| p.jobs.iter().map(|j| j.template)));
+        }
+        // Configs the components render into ConfigMaps, not objects of their own.
+        let configs = [
             "prometheus/prometheus.yaml.tmpl.j2",
             "alertmanager/alertmanager.yaml.j2",
             "grafana/datasources.yaml.j2",
             "grafana/dashboard-provider.yaml.j2",
         ];
-        let conditional = [
-            "objstore/persistentvolumeclaim.yaml.j2",
-            "network-policy/networkpolicy.yaml.j2",
-        ];
         for name in TEMPLATES.names() {
             assert!(
-                used.contains(name.as_str())
-                    || embedded.contains(&name.as_str())
-                    || conditional.contains(&name.as_str()),
+                used.contains(name.as_str()) || configs.contains(&name.as_str()),
                 "template {name} is never rendered"
             );
         }

@@ -1,241 +1,252 @@
 //! NetworkPolicies: deny everything in the namespace, then allow exactly the flows the
-//! stack needs, component by component. Derived from the same names and ports the
-//! workloads use, so a component switched off takes its flows with it.
+//! stack needs. Each component declares who it accepts (by role) and what it dials; the
+//! roles are resolved here against every component switched on, so a component switched
+//! off takes its flows with it and no component names its clients.
 
-use serde_json::{Value as Json, json};
+use k8s_openapi::api::networking::v1 as net;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use minijinja::context;
+use minijinja::value::Serde;
 
-use super::names::{self, GRPC_PORT, THANOS_HTTP_PORT};
-use crate::config::model::{MonitoringStack, Provider};
+use super::part::{Allow, Egress, From, Part, Target};
+use super::stack::{Labels, Stack};
+use super::workload::Port;
 
-/// One policy: its name and spec (labels come from the template's context).
-pub fn policies(config: &MonitoringStack) -> Vec<Json> {
-    let spec = &config.spec;
-    if !spec.network_policies.enabled {
-        return Vec::new();
+/// The NetworkPolicy objects, when switched on.
+pub fn objects(stack: &Stack, parts: &[Part]) -> Part {
+    let mut out = Part::new("network-policy");
+    if !stack.spec.network_policies.enabled {
+        return out;
     }
-    let instance = config.metadata.name.to_string();
-    let app = |name: &str| json!({"podSelector": {"matchLabels": {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance}}});
-    let ingress_controller = json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": spec.network_policies.ingress_controller_namespace.to_string()}}});
-    let tcp = |ports: &[u16]| {
-        ports
-            .iter()
-            .map(|p| json!({"protocol": "TCP", "port": p}))
-            .collect::<Vec<_>>()
-    };
-    let rule = |from: Vec<Json>, ports: &[u16]| json!({"from": from, "ports": tcp(ports)});
-    let to = |peers: Vec<Json>, ports: &[u16]| json!({"to": peers, "ports": tcp(ports)});
-    let anywhere = |ports: &[u16]| json!({"ports": tcp(ports)});
-    let prometheus = app(names::PROMETHEUS);
-    let exposed = spec.ingress.enabled;
-
-    // Object storage is outside the cluster (or, for `filesystem`, a volume: no traffic).
-    let mut bucket: Vec<Json> = match spec.object_storage.provider {
-        Provider::Filesystem => Vec::new(),
-        _ => vec![anywhere(&object_storage_ports(config))],
-    };
-    if spec
-        .object_storage
-        .workload_identity
-        .as_ref()
-        .is_some_and(|w| w.gcp_service_account.is_some())
-    {
-        // GKE's metadata server hands out the workload identity's tokens.
-        bucket.push(
-            json!({"to": [{"ipBlock": {"cidr": "169.254.169.254/32"}}], "ports": tcp(&[80, 988])}),
+    let labels = stack.stack_labels();
+    let mut push = |name: &str, spec: net::NetworkPolicySpec| {
+        out.push(
+            "kinds/networkpolicy.yaml.j2",
+            context! { metadata => Serde(stack.meta(name, &labels)), spec => Serde(spec) },
         );
-    }
-
-    let mut out = vec![
-        policy(
-            "default-deny",
-            json!({"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
-        ),
-        policy(
-            "allow-dns",
-            // Any destination: the cluster DNS may be a node-local cache outside every pod
-            // network (169.254.20.10) as well as CoreDNS pods.
-            json!({"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
-                "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-            }]}),
-        ),
-    ];
-
-    // Prometheus scrapes targets anywhere in the cluster and on every node, and ships blocks.
-    let mut from_prometheus_ui = vec![prometheus.clone()];
-    if exposed && spec.ingress.expose.prometheus {
-        from_prometheus_ui.push(ingress_controller.clone());
-    }
-    out.push(component(
-        names::PROMETHEUS,
-        &instance,
-        vec![
-            rule(from_prometheus_ui, &[9090]),
-            rule(
-                vec![prometheus.clone(), app(names::QUERY)],
-                &[GRPC_PORT, THANOS_HTTP_PORT],
-            ),
-        ],
-        vec![json!({})],
-    ));
-
-    let mut query_from = vec![prometheus.clone()];
-    if spec.grafana.enabled {
-        query_from.push(app(names::GRAFANA));
-    }
-    if spec.thanos.ruler.enabled {
-        query_from.push(app(names::RULER));
-    }
-    if exposed && spec.ingress.expose.querier {
-        query_from.push(ingress_controller.clone());
-    }
-    let mut query_egress = vec![to(
-        vec![
-            json!({"podSelector": {"matchLabels": {"thanos-store-api": "true", "app.kubernetes.io/instance": instance}}}),
-        ],
-        &[GRPC_PORT],
-    )];
-    let mut remote_ports: Vec<u16> = spec
-        .thanos
-        .query
-        .remote_endpoints
-        .iter()
-        .filter_map(|e| e.as_str().rsplit(':').next()?.parse().ok())
-        .collect();
-    remote_ports.sort_unstable();
-    remote_ports.dedup();
-    if !remote_ports.is_empty() {
-        query_egress.push(anywhere(&remote_ports));
-    }
-    out.push(component(
-        names::QUERY,
-        &instance,
-        vec![rule(query_from, &[9090])],
-        query_egress,
-    ));
-
-    out.push(component(
-        names::STORE,
-        &instance,
-        vec![
-            rule(vec![app(names::QUERY)], &[GRPC_PORT]),
-            rule(vec![prometheus.clone()], &[THANOS_HTTP_PORT]),
-        ],
-        bucket.clone(),
-    ));
-    out.push(component(
-        names::COMPACT,
-        &instance,
-        vec![rule(vec![prometheus.clone()], &[THANOS_HTTP_PORT])],
-        bucket.clone(),
-    ));
-
-    if spec.thanos.ruler.enabled {
-        let mut http_from = vec![prometheus.clone()];
-        if exposed && spec.ingress.expose.ruler {
-            http_from.push(ingress_controller.clone());
+    };
+    push(
+        "default-deny",
+        net::NetworkPolicySpec {
+            pod_selector: Some(LabelSelector::default()),
+            policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
+            ..net::NetworkPolicySpec::default()
+        },
+    );
+    // Any destination: the cluster DNS may be a node-local cache outside every pod network
+    // (169.254.20.10) as well as CoreDNS pods.
+    push(
+        "allow-dns",
+        net::NetworkPolicySpec {
+            pod_selector: Some(LabelSelector::default()),
+            policy_types: Some(vec!["Egress".to_owned()]),
+            egress: Some(vec![net::NetworkPolicyEgressRule {
+                ports: Some(vec![port("UDP", 53), port("TCP", 53)]),
+                ..net::NetworkPolicyEgressRule::default()
+            }]),
+            ..net::NetworkPolicySpec::default()
+        },
+    );
+    for part in parts {
+        if let Some(policy) = &part.policy {
+            let spec = net::NetworkPolicySpec {
+                pod_selector: Some(selector(stack.selector(part.name))),
+                policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
+                ingress: Some(
+                    policy
+                        .ingress
+                        .iter()
+                        .map(|a| ingress_rule(stack, parts, part, a))
+                        .collect(),
+                ),
+                egress: Some(
+                    policy
+                        .egress
+                        .iter()
+                        .map(|e| egress_rule(stack, e))
+                        .collect(),
+                ),
+            };
+            push(part.name, spec);
         }
-        let mut egress = bucket.clone();
-        egress.push(to(vec![app(names::QUERY)], &[9090]));
-        if spec.alertmanager.enabled {
-            egress.push(to(vec![app(names::ALERTMANAGER)], &[9093]));
-        }
-        out.push(component(
-            names::RULER,
-            &instance,
-            vec![
-                rule(vec![app(names::QUERY)], &[GRPC_PORT]),
-                rule(http_from, &[THANOS_HTTP_PORT]),
-            ],
-            egress,
-        ));
     }
-
-    if spec.alertmanager.enabled {
-        let mut http_from = vec![prometheus.clone()];
-        if spec.thanos.ruler.enabled {
-            http_from.push(app(names::RULER));
-        }
-        if exposed && spec.ingress.expose.alertmanager {
-            http_from.push(ingress_controller.clone());
-        }
-        let am = app(names::ALERTMANAGER);
-        let gossip = json!([{"protocol": "TCP", "port": 9094}, {"protocol": "UDP", "port": 9094}]);
-        out.push(component(
-            names::ALERTMANAGER,
-            &instance,
-            vec![
-                rule(http_from, &[9093]),
-                json!({"from": [am.clone()], "ports": gossip}),
-            ],
-            // Receivers (chat, paging, webhooks) live outside the cluster.
-            vec![json!({"to": [am], "ports": gossip}), anywhere(&[443])],
-        ));
-    }
-
-    if spec.grafana.enabled {
-        let mut from = vec![prometheus.clone()];
-        if exposed && spec.ingress.expose.grafana {
-            from.push(ingress_controller.clone());
-        }
-        out.push(component(
-            names::GRAFANA,
-            &instance,
-            vec![rule(from, &[3000])],
-            vec![to(vec![app(names::QUERY)], &[9090])],
-        ));
-    }
-
-    if spec.kube_state_metrics.enabled {
-        out.push(component(
-            names::KUBE_STATE_METRICS,
-            &instance,
-            vec![rule(vec![prometheus], &[8080, 8081])],
-            // The API server, by its service IP or its endpoints.
-            vec![anywhere(&[443, 6443])],
-        ));
-    }
-    // node-exporter runs in the host's network namespace, where NetworkPolicies do not apply.
     out
 }
 
-fn object_storage_ports(config: &MonitoringStack) -> Vec<u16> {
-    let s3 = config.spec.object_storage.s3.as_ref();
-    let explicit = s3
-        .and_then(|s| s.endpoint.rsplit_once(':'))
-        .and_then(|(_, p)| p.parse().ok());
-    match (explicit, s3.is_some_and(|s| s.insecure)) {
-        (Some(port), _) => vec![port],
-        (None, true) => vec![80],
-        (None, false) => vec![443],
+/// The peers an `Allow` names: Prometheus first, then the clients by name, then the ingress
+/// controller; each once.
+fn ingress_rule(
+    stack: &Stack,
+    parts: &[Part],
+    me: &Part,
+    allow: &Allow,
+) -> net::NetworkPolicyIngressRule {
+    let mut names: Vec<&str> = Vec::new();
+    let mut peers = Vec::new();
+    for from in &allow.from {
+        match from {
+            From::Scraper => names.extend(parts.iter().filter(|p| p.scraper).map(|p| p.name)),
+            From::Clients => {
+                let mut clients: Vec<&str> = parts
+                    .iter()
+                    .filter(|p| dials(p, me, &allow.ports))
+                    .map(|p| p.name)
+                    .collect();
+                clients.sort_unstable();
+                names.extend(clients);
+            }
+            From::Ingress(ui) => {
+                if stack.spec.exposes(*ui) {
+                    peers.push(ingress_controller(stack));
+                }
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    let mut apps: Vec<net::NetworkPolicyPeer> = names
+        .into_iter()
+        .filter(|n| {
+            let new = !seen.contains(n);
+            seen.push(n);
+            new
+        })
+        .map(|n| app(stack, n))
+        .collect();
+    apps.extend(peers);
+    net::NetworkPolicyIngressRule {
+        from: Some(apps),
+        ports: Some(ports(&allow.ports)),
     }
 }
 
-fn policy(name: &str, spec: Json) -> Json {
-    json!({"name": name, "spec": spec})
+/// Whether `client` dials `server` on one of `ports`.
+fn dials(client: &Part, server: &Part, ports: &[Port]) -> bool {
+    client.policy.iter().flat_map(|p| p.dials()).any(|d| {
+        let reaches = match d.to {
+            Target::App(name) => name == server.name,
+            Target::StoreApi => server.store_api,
+        };
+        reaches && d.ports.iter().any(|p| ports.contains(p))
+    })
 }
 
-fn component(name: &str, instance: &str, ingress: Vec<Json>, egress: Vec<Json>) -> Json {
-    policy(
-        name,
-        json!({
-            "podSelector": {"matchLabels": {"app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance}},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": ingress,
-            "egress": egress,
-        }),
-    )
+fn egress_rule(stack: &Stack, egress: &Egress) -> net::NetworkPolicyEgressRule {
+    match egress {
+        Egress::Rule(rule) => rule.clone(),
+        Egress::Dial(dial) => {
+            let peer = match dial.to {
+                Target::App(name) => app(stack, name),
+                Target::StoreApi => pod_peer(stack.store_api_selector()),
+            };
+            net::NetworkPolicyEgressRule {
+                to: Some(vec![peer]),
+                ports: Some(ports(&dial.ports)),
+            }
+        }
+    }
+}
+
+fn selector(labels: Labels) -> LabelSelector {
+    LabelSelector {
+        match_labels: Some(labels),
+        ..LabelSelector::default()
+    }
+}
+
+fn pod_peer(labels: Labels) -> net::NetworkPolicyPeer {
+    net::NetworkPolicyPeer {
+        pod_selector: Some(selector(labels)),
+        ..net::NetworkPolicyPeer::default()
+    }
+}
+
+fn app(stack: &Stack, name: &str) -> net::NetworkPolicyPeer {
+    pod_peer(stack.selector(name))
+}
+
+fn ingress_controller(stack: &Stack) -> net::NetworkPolicyPeer {
+    let ns = stack
+        .spec
+        .network_policies
+        .ingress_controller_namespace
+        .to_string();
+    net::NetworkPolicyPeer {
+        namespace_selector: Some(selector(Labels::from([(
+            "kubernetes.io/metadata.name".to_owned(),
+            ns,
+        )]))),
+        ..net::NetworkPolicyPeer::default()
+    }
+}
+
+fn port(protocol: &str, number: u16) -> net::NetworkPolicyPort {
+    net::NetworkPolicyPort {
+        port: Some(IntOrString::Int(number.into())),
+        protocol: Some(protocol.to_owned()),
+        ..net::NetworkPolicyPort::default()
+    }
+}
+
+fn ports(ports: &[Port]) -> Vec<net::NetworkPolicyPort> {
+    ports.iter().map(|p| port(p.protocol(), p.number)).collect()
+}
+
+/// Egress to any address on these TCP ports (object storage, the API server, other clusters).
+pub fn anywhere(numbers: &[u16]) -> Egress {
+    Egress::Rule(net::NetworkPolicyEgressRule {
+        ports: Some(numbers.iter().map(|n| port("TCP", *n)).collect()),
+        ..net::NetworkPolicyEgressRule::default()
+    })
+}
+
+/// Egress to these TCP ports of one address block (a metadata server).
+pub fn to_cidr(cidr: &str, numbers: &[u16]) -> Egress {
+    Egress::Rule(net::NetworkPolicyEgressRule {
+        to: Some(vec![net::NetworkPolicyPeer {
+            ip_block: Some(net::IPBlock {
+                cidr: cidr.to_owned(),
+                ..net::IPBlock::default()
+            }),
+            ..net::NetworkPolicyPeer::default()
+        }]),
+        ports: Some(numbers.iter().map(|n| port("TCP", *n)).collect()),
+    })
+}
+
+/// Egress anywhere on any port (Prometheus scrapes targets all over the cluster).
+pub fn everywhere() -> Egress {
+    Egress::Rule(net::NetworkPolicyEgressRule::default())
 }
 
 #[cfg(test)]
 mod tests {
-    use super::policies;
+    use serde_json::Value as Json;
+
     use crate::config::model::MonitoringStack;
 
-    fn names(config: &MonitoringStack) -> Vec<String> {
-        policies(config)
-            .iter()
-            .map(|p| p["name"].as_str().unwrap().to_owned())
+    /// The rendered NetworkPolicies, by name.
+    fn policies(config: &MonitoringStack) -> Vec<(String, Json)> {
+        crate::render::render(config)
+            .unwrap()
+            .into_iter()
+            .filter(|o| o.kind() == "NetworkPolicy")
+            .map(|o| (o.name().to_owned(), o.value["spec"].clone()))
             .collect()
+    }
+
+    fn policy(config: &MonitoringStack, name: &str) -> String {
+        policies(config)
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, spec)| spec.to_string())
+            .unwrap_or_else(|| panic!("no policy {name}"))
+    }
+
+    fn enabled() -> MonitoringStack {
+        let mut config = MonitoringStack::default();
+        config.spec.network_policies.enabled = true;
+        config
     }
 
     #[test]
@@ -245,70 +256,71 @@ mod tests {
 
     #[test]
     fn deny_by_default_then_one_policy_per_component() {
-        let mut config = MonitoringStack::default();
-        config.spec.network_policies.enabled = true;
+        let mut config = enabled();
+        let names: Vec<String> = policies(&config).into_iter().map(|(n, _)| n).collect();
         assert_eq!(
-            names(&config),
+            names,
             [
-                "default-deny",
-                "allow-dns",
-                "prometheus",
-                "thanos-querier",
-                "thanos-store-gateway",
-                "thanos-compactor",
-                "thanos-ruler",
                 "alertmanager",
+                "allow-dns",
+                "default-deny",
                 "grafana",
-                "kube-state-metrics"
+                "kube-state-metrics",
+                "prometheus",
+                "thanos-compactor",
+                "thanos-querier",
+                "thanos-ruler",
+                "thanos-store-gateway",
             ]
         );
         config.spec.grafana.enabled = false;
         config.spec.alertmanager.enabled = false;
-        let without = names(&config);
+        let without: Vec<String> = policies(&config).into_iter().map(|(n, _)| n).collect();
+        assert!(!without.contains(&"grafana".to_owned()));
+        assert!(!without.contains(&"alertmanager".to_owned()));
+        let ruler = policy(&config, "thanos-ruler");
         assert!(
-            !without.contains(&"grafana".to_owned())
-                && !without.contains(&"alertmanager".to_owned())
-        );
-        let ruler = policies(&config)
-            .into_iter()
-            .find(|p| p["name"] == "thanos-ruler")
-            .unwrap();
-        assert!(
-            !ruler.to_string().contains("9093"),
+            !ruler.contains("9093"),
             "no egress to a switched-off Alertmanager: {ruler}"
         );
+        let query = policy(&config, "thanos-querier");
+        assert!(
+            !query.contains("\"grafana\""),
+            "no ingress from a switched-off Grafana: {query}"
+        );
+    }
+
+    /// Clients are found from what each component dials: Query accepts Grafana and the
+    /// Ruler, the Store API servers accept Query.
+    #[test]
+    fn a_server_admits_the_components_that_dial_it() {
+        let config = enabled();
+        let query = policy(&config, "thanos-querier");
+        assert!(
+            query.contains("\"grafana\"") && query.contains("\"thanos-ruler\""),
+            "{query}"
+        );
+        for server in ["prometheus", "thanos-store-gateway", "thanos-ruler"] {
+            assert!(
+                policy(&config, server).contains("\"thanos-querier\""),
+                "{server}"
+            );
+        }
+        assert!(!policy(&config, "thanos-compactor").contains("\"thanos-querier\""));
     }
 
     #[test]
     fn ingress_controller_reaches_only_exposed_uis() {
-        let mut config = MonitoringStack::default();
-        config.spec.network_policies.enabled = true;
+        let mut config = enabled();
         config.spec.ingress.expose.prometheus = false;
-        let all = policies(&config);
-        let prometheus = all
-            .iter()
-            .find(|p| p["name"] == "prometheus")
-            .unwrap()
-            .to_string();
-        assert!(!prometheus.contains("ingress-nginx"), "{prometheus}");
-        let grafana = all
-            .iter()
-            .find(|p| p["name"] == "grafana")
-            .unwrap()
-            .to_string();
-        assert!(grafana.contains("ingress-nginx"), "{grafana}");
+        assert!(!policy(&config, "prometheus").contains("ingress-nginx"));
+        assert!(policy(&config, "grafana").contains("ingress-nginx"));
     }
 
     #[test]
     fn remote_endpoints_open_their_ports() {
-        let mut config = MonitoringStack::default();
-        config.spec.network_policies.enabled = true;
+        let mut config = enabled();
         config.spec.thanos.query.remote_endpoints = vec!["a.example.com:10911".parse().unwrap()];
-        let query = policies(&config)
-            .into_iter()
-            .find(|p| p["name"] == "thanos-querier")
-            .unwrap()
-            .to_string();
-        assert!(query.contains("10911"), "{query}");
+        assert!(policy(&config, "thanos-querier").contains("10911"));
     }
 }

@@ -1,0 +1,57 @@
+//! Thanos Compactor: the bucket's singleton; compacts, downsamples and applies retention.
+
+use super::objstore::{self, Buckets};
+use super::thanos;
+use crate::render::part::{Allow, From, Part, Policy, ScrapeJob};
+use crate::render::stack::Stack;
+use crate::render::workload::{Pod, data_volume, some};
+
+pub const NAME: &str = "thanos-compactor";
+const DATA_DIR: &str = "/var/thanos/compact";
+
+pub fn part(stack: &Stack, buckets: &Buckets) -> Part {
+    let spec = stack.spec;
+    let c = &spec.thanos.compact;
+    let image = &spec.images.thanos;
+    let mut pod = Pod::new(NAME, "database-compactor", image, c.replicas);
+    let mut mounts = vec![data_volume(&mut pod, &c.storage, DATA_DIR)];
+    let (bucket_mounts, env) = objstore::attach(stack, &mut pod, &buckets.main);
+    mounts.extend(bucket_mounts);
+
+    let mut args = thanos::command("compact", c.log_level);
+    // Keep running and compact as blocks arrive, instead of one pass and exit.
+    args.insert(1, "--wait".to_owned());
+    args.extend([
+        format!("--data-dir={DATA_DIR}"),
+        format!("--http-address={}", thanos::HTTP.listen()),
+        thanos::objstore_flag(),
+        format!("--retention.resolution-raw={}", c.retention.raw),
+        format!("--retention.resolution-5m={}", c.retention.five_minutes),
+        format!("--retention.resolution-1h={}", c.retention.one_hour),
+    ]);
+    if !c.downsampling {
+        args.push("--downsampling.disable".to_owned());
+    }
+    let ports = [thanos::HTTP];
+    let mut main = thanos::container(
+        stack,
+        "thanos-compact",
+        (&ports, thanos::HTTP),
+        &c.resources,
+        args,
+    );
+    main.env = some(env);
+    main.volume_mounts = Some(mounts);
+    pod.containers.push(main);
+    let w = pod.build(stack, Some(NAME), false);
+
+    let mut part = Part::new(NAME);
+    part.workload("kinds/statefulset.yaml.j2", &w);
+    part.front(stack, &w, NAME, &[thanos::HTTP], true);
+    part.scrape.push(ScrapeJob::new(NAME, NAME, thanos::HTTP));
+    part.policy = Some(Policy {
+        ingress: vec![Allow::new(&[thanos::HTTP], &[From::Scraper])],
+        egress: objstore::egress(stack),
+    });
+    part
+}

@@ -1,0 +1,165 @@
+//! Grafana with Thanos Query as its provisioned datasource and the built-in dashboards;
+//! no anonymous access, admin credentials read from files.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::query;
+use crate::config::facts::Ui;
+use crate::config::model::Dashboard;
+use crate::render::RenderError;
+use crate::render::assets;
+use crate::render::embedded::{check_dashboard, checksum, render_checked};
+use crate::render::formats::{GrafanaDatasources, GrafanaProviders};
+use crate::render::part::{Allow, Egress, From, Part, Policy, ScrapeJob, Target};
+use crate::render::stack::Stack;
+use crate::render::workload::{
+    Pod, Port, Workload, config_map_volume, container, empty_dir, env, http_probe, mount,
+    read_only, secret_volume,
+};
+
+pub const NAME: &str = "grafana";
+pub const HTTP: Port = Port::tcp("http", 3000);
+const DATA_DIR: &str = "/var/lib/grafana";
+const PROVISIONING_DIR: &str = "/etc/grafana/provisioning";
+const DASHBOARDS_DIR: &str = "/var/lib/grafana/dashboards";
+const ADMIN_DIR: &str = "/etc/grafana/admin";
+const DATASOURCES: &str = "grafana-datasources";
+const PROVIDER: &str = "grafana-dashboard-provider";
+
+/// The provisioning files, each rendered and checked.
+struct Provisioning {
+    datasources: BTreeMap<String, String>,
+    provider: BTreeMap<String, String>,
+    /// ConfigMap name → (file name → JSON).
+    dashboards: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+fn provisioning(stack: &Stack) -> Result<Provisioning, RenderError> {
+    let vars = json!({
+        "query_url": query::url(stack),
+        "scrape_interval": stack.spec.prometheus.scrape_interval.to_string(),
+        "dashboards_dir": DASHBOARDS_DIR,
+    });
+    let (_, datasources): (GrafanaDatasources, _) =
+        render_checked(stack.templates, "grafana/datasources.yaml.j2", &vars)?;
+    let (_, provider): (GrafanaProviders, _) =
+        render_checked(stack.templates, "grafana/dashboard-provider.yaml.j2", &vars)?;
+    let mut dashboards = BTreeMap::new();
+    for d in wanted_dashboards(stack) {
+        let (file, text) = assets::dashboard(d);
+        check_dashboard(file, text)?;
+        dashboards.insert(
+            config_map(d),
+            BTreeMap::from([(file.to_owned(), text.to_owned())]),
+        );
+    }
+    Ok(Provisioning {
+        datasources: BTreeMap::from([("datasources.yaml".to_owned(), datasources)]),
+        provider: BTreeMap::from([("provider.yaml".to_owned(), provider)]),
+        dashboards,
+    })
+}
+
+fn wanted_dashboards(stack: &Stack) -> Vec<Dashboard> {
+    let mut wanted = stack.spec.grafana.dashboards.clone();
+    wanted.sort();
+    wanted.dedup();
+    wanted
+}
+
+fn slug(d: Dashboard) -> &'static str {
+    match d {
+        Dashboard::Cluster => "cluster",
+        Dashboard::Nodes => "nodes",
+    }
+}
+
+fn config_map(d: Dashboard) -> String {
+    format!("grafana-dashboard-{}", slug(d))
+}
+
+pub fn part(stack: &Stack) -> Result<Part, RenderError> {
+    let files = provisioning(stack)?;
+    let w = workload(stack, &files);
+    let mut part = Part::new(NAME);
+    part.workload("kinds/deployment.yaml.j2", &w);
+    part.front(stack, &w, NAME, &[HTTP], false);
+    part.config_map(stack, DATASOURCES, &w.labels, &files.datasources);
+    part.config_map(stack, PROVIDER, &w.labels, &files.provider);
+    for (name, data) in &files.dashboards {
+        part.config_map(stack, name, &w.labels, data);
+    }
+    part.scrape.push(ScrapeJob::new(NAME, NAME, HTTP));
+    part.policy = Some(Policy {
+        ingress: vec![Allow::new(
+            &[HTTP],
+            &[From::Scraper, From::Ingress(Ui::Grafana)],
+        )],
+        egress: vec![Egress::dial(Target::App(query::NAME), &[query::HTTP])],
+    });
+    Ok(part)
+}
+
+fn workload(stack: &Stack, files: &Provisioning) -> Workload {
+    let spec = stack.spec;
+    let g = &spec.grafana;
+    let image = &spec.images.grafana;
+    let mut pod = Pod::new(NAME, "grafana", image, g.replicas);
+    let mut all = files.datasources.clone();
+    all.extend(files.provider.clone());
+    pod.annotations
+        .insert("checksum/provisioning".to_owned(), checksum(&all));
+    let mut env_vars: Vec<_> = [
+        ("GF_AUTH_ANONYMOUS_ENABLED", "false"),
+        ("GF_USERS_ALLOW_SIGN_UP", "false"),
+        ("GF_ANALYTICS_REPORTING_ENABLED", "false"),
+        ("GF_ANALYTICS_CHECK_FOR_UPDATES", "false"),
+        ("GF_PATHS_DATA", DATA_DIR),
+        ("GF_PATHS_LOGS", "/var/lib/grafana/log"),
+        ("GF_PATHS_PROVISIONING", PROVISIONING_DIR),
+    ]
+    .iter()
+    .map(|(k, v)| env(k, v))
+    .collect();
+    pod.volumes = vec![
+        empty_dir("data"),
+        empty_dir("tmp"),
+        config_map_volume("datasources", DATASOURCES),
+        config_map_volume("dashboard-provider", PROVIDER),
+    ];
+    let mut mounts = vec![
+        mount("data", DATA_DIR),
+        mount("tmp", "/tmp"),
+        read_only("datasources", &format!("{PROVISIONING_DIR}/datasources")),
+        read_only(
+            "dashboard-provider",
+            &format!("{PROVISIONING_DIR}/dashboards"),
+        ),
+    ];
+    // Grafana reads `__FILE` variables from files, so the admin credentials stay out of
+    // the environment (where crash dumps and `/proc` could show them).
+    if let Some(secret) = &g.admin_secret {
+        for (var, key) in [
+            ("GF_SECURITY_ADMIN_USER__FILE", "admin-user"),
+            ("GF_SECURITY_ADMIN_PASSWORD__FILE", "admin-password"),
+        ] {
+            env_vars.push(env(var, &format!("{ADMIN_DIR}/{key}")));
+        }
+        pod.volumes.push(secret_volume("admin", secret.as_str()));
+        mounts.push(read_only("admin", ADMIN_DIR));
+    }
+    for d in wanted_dashboards(stack) {
+        let name = config_map(d);
+        pod.volumes.push(config_map_volume(&name, &name));
+        mounts.push(read_only(&name, &format!("{DASHBOARDS_DIR}/{}", slug(d))));
+    }
+    let mut main = container(NAME, image, &[HTTP], &g.resources);
+    main.env = Some(env_vars);
+    main.volume_mounts = Some(mounts);
+    main.liveness_probe = Some(http_probe("/api/health", HTTP, 10, None));
+    main.readiness_probe = Some(http_probe("/api/health", HTTP, 5, None));
+    pod.containers.push(main);
+    pod.build(stack, None, false)
+}

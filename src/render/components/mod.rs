@@ -1,0 +1,70 @@
+//! One module per component, kube-thanos style: each declares its names, ports and
+//! Services, builds its workload and embedded configs, and says who it accepts and dials.
+//! `parts` is the registry.
+
+pub mod alertmanager;
+pub mod compact;
+pub mod grafana;
+pub mod ingress;
+pub mod kube_state_metrics;
+pub mod node_exporter;
+pub mod objstore;
+pub mod prometheus;
+pub mod query;
+pub mod ruler;
+pub mod store;
+pub mod thanos;
+
+use minijinja::context;
+use minijinja::value::Serde;
+
+use super::RenderError;
+use super::part::Part;
+use super::stack::Stack;
+use objstore::Buckets;
+
+/// Every component switched on, Prometheus first; the order in which they appear wherever
+/// components are listed (scrape jobs).
+pub fn parts(stack: &Stack) -> Result<Vec<Part>, RenderError> {
+    let spec = stack.spec;
+    let buckets = Buckets::new(stack);
+    let mut scraped = vec![
+        query::part(stack),
+        store::part(stack, &buckets),
+        compact::part(stack, &buckets),
+    ];
+    if spec.thanos.ruler.enabled {
+        scraped.push(ruler::part(stack, &buckets)?);
+    }
+    if spec.alertmanager.enabled {
+        scraped.push(alertmanager::part(stack)?);
+    }
+    if spec.grafana.enabled {
+        scraped.push(grafana::part(stack)?);
+    }
+    if spec.kube_state_metrics.enabled {
+        scraped.push(kube_state_metrics::part(stack));
+    }
+    if spec.node_exporter.enabled {
+        scraped.push(node_exporter::part(stack));
+    }
+    let mut parts = vec![
+        namespace(stack),
+        objstore::part(stack, &buckets),
+        prometheus::part(stack, &buckets, &scraped)?,
+    ];
+    parts.extend(scraped);
+    parts.push(ingress::part(stack));
+    Ok(parts)
+}
+
+/// The namespace everything lives in.
+fn namespace(stack: &Stack) -> Part {
+    let mut part = Part::new("namespace");
+    let metadata = stack.cluster_meta(stack.namespace, &stack.stack_labels());
+    part.push(
+        "kinds/namespace.yaml.j2",
+        context! { metadata => Serde(metadata) },
+    );
+    part
+}

@@ -1,0 +1,202 @@
+//! The buckets: their objstore config files (never a credential), the access every bucket
+//! user gets (config mount, credentials, cloud identity), and the egress to the store.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1 as core;
+use minijinja::context;
+use minijinja::value::Serde;
+use serde_json::json;
+
+use super::thanos::{OBJSTORE_DIR, OBJSTORE_KEY};
+use crate::config::model::Provider;
+use crate::render::embedded::checksum;
+use crate::render::network::{anywhere, to_cidr};
+use crate::render::part::{Egress, Part};
+use crate::render::stack::{Labels, Stack};
+use crate::render::workload::{self, Pod, claim_volume, env, env_secret, read_only, secret_volume};
+use crate::yaml;
+
+pub const NAME: &str = "thanos";
+const SECRET: &str = "thanos-objstore-config";
+const RULER_SECRET: &str = "thanos-ruler-objstore-config";
+/// Volume holding the blocks when `provider: filesystem` (shared by every Thanos pod).
+const FILESYSTEM_CLAIM: &str = "thanos-objstore";
+const FILESYSTEM_DIR: &str = "/var/thanos/objstore";
+const GCS_CREDENTIALS_DIR: &str = "/etc/thanos/gcs";
+
+/// One bucket's objstore config, as the Secret that carries it.
+pub struct Bucket {
+    pub secret: &'static str,
+    pub data: BTreeMap<String, String>,
+    /// Rolls the pods that read the config when it changes.
+    pub checksum: String,
+}
+
+impl Bucket {
+    fn new(stack: &Stack, secret: &'static str, bucket: &str) -> Self {
+        let data = BTreeMap::from([(OBJSTORE_KEY.to_owned(), config_file(stack, bucket))]);
+        Self {
+            secret,
+            checksum: checksum(&data),
+            data,
+        }
+    }
+}
+
+/// The main bucket (Prometheus blocks) and the Ruler's.
+pub struct Buckets {
+    pub main: Bucket,
+    pub ruler: Bucket,
+}
+
+impl Buckets {
+    pub fn new(stack: &Stack) -> Self {
+        let os = &stack.spec.object_storage;
+        Self {
+            main: Bucket::new(stack, SECRET, &os.bucket),
+            ruler: Bucket::new(stack, RULER_SECRET, &os.ruler_bucket),
+        }
+    }
+}
+
+/// The objstore config file of `bucket`. Never any credential.
+fn config_file(stack: &Stack, bucket: &str) -> String {
+    let os = &stack.spec.object_storage;
+    let doc = match os.provider {
+        Provider::Gcs => json!({"type": "GCS", "config": {"bucket": bucket}}),
+        Provider::S3 => {
+            let s3 = os.s3.as_ref();
+            let mut c = json!({"bucket": bucket, "endpoint": s3.map(|s| s.endpoint.clone()).unwrap_or_default()});
+            if let Some(region) = s3.and_then(|s| s.region.clone()) {
+                c["region"] = json!(region);
+            }
+            if s3.is_some_and(|s| s.insecure) {
+                c["insecure"] = json!(true);
+            }
+            json!({"type": "S3", "config": c})
+        }
+        Provider::Azure => json!({"type": "AZURE", "config": {
+            "storage_account": os.azure.as_ref().map(|a| a.storage_account.clone()).unwrap_or_default(),
+            "container": bucket,
+        }}),
+        Provider::Filesystem => {
+            json!({"type": "FILESYSTEM", "config": {"directory": format!("{FILESYSTEM_DIR}/{bucket}")}})
+        }
+    };
+    yaml::to_string(&doc)
+}
+
+fn labels(stack: &Stack) -> Labels {
+    stack.labels(NAME, "object-store", Some(&stack.spec.images.thanos))
+}
+
+/// The objstore Secrets (the Ruler's only with a Ruler) and, for `filesystem`, the shared claim.
+pub fn part(stack: &Stack, buckets: &Buckets) -> Part {
+    let mut part = Part::new(NAME);
+    let labels = labels(stack);
+    let mut secrets = vec![&buckets.main];
+    if stack.spec.thanos.ruler.enabled {
+        secrets.push(&buckets.ruler);
+    }
+    for bucket in secrets {
+        part.push(
+            "kinds/secret.yaml.j2",
+            context! { metadata => Serde(stack.meta(bucket.secret, &labels)), data => &bucket.data },
+        );
+    }
+    if stack.spec.object_storage.provider == Provider::Filesystem {
+        part.push(
+            "kinds/persistentvolumeclaim.yaml.j2",
+            context! {
+                metadata => Serde(stack.meta(FILESYSTEM_CLAIM, &labels)),
+                spec => Serde(workload::claim_spec("10Gi", None)),
+            },
+        );
+    }
+    part
+}
+
+/// What a bucket user gets: the config, credentials and identity, returned as the mounts
+/// and env of the container that talks to the bucket; volumes, labels, annotations and the
+/// config checksum go straight onto the pod.
+pub fn attach(
+    stack: &Stack,
+    pod: &mut Pod,
+    bucket: &Bucket,
+) -> (Vec<core::VolumeMount>, Vec<core::EnvVar>) {
+    let os = &stack.spec.object_storage;
+    let mut mounts = vec![read_only("objstore-config", OBJSTORE_DIR)];
+    let mut env_vars = Vec::new();
+    pod.volumes
+        .push(secret_volume("objstore-config", bucket.secret));
+    match (os.provider, &os.credentials_secret) {
+        (Provider::Gcs, Some(creds)) => {
+            pod.volumes
+                .push(secret_volume("gcs-credentials", creds.name.as_str()));
+            mounts.push(read_only("gcs-credentials", GCS_CREDENTIALS_DIR));
+            env_vars.push(env(
+                "GOOGLE_APPLICATION_CREDENTIALS",
+                &format!("{GCS_CREDENTIALS_DIR}/{}", creds.key),
+            ));
+        }
+        (Provider::S3, Some(creds)) => {
+            for key in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+                env_vars.push(env_secret(key, creds.name.as_str(), key));
+            }
+        }
+        (Provider::Filesystem, _) => {
+            pod.volumes
+                .push(claim_volume("objstore-data", FILESYSTEM_CLAIM));
+            mounts.push(workload::mount("objstore-data", FILESYSTEM_DIR));
+        }
+        _ => {}
+    }
+    if let Some(wi) = &os.workload_identity {
+        let annotations = &mut pod.account_annotations;
+        if let Some(sa) = &wi.gcp_service_account {
+            annotations.insert("iam.gke.io/gcp-service-account".to_owned(), sa.clone());
+        }
+        if let Some(arn) = &wi.aws_role_arn {
+            annotations.insert("eks.amazonaws.com/role-arn".to_owned(), arn.clone());
+        }
+        if let Some(id) = &wi.azure_client_id {
+            annotations.insert("azure.workload.identity/client-id".to_owned(), id.clone());
+            pod.pod_labels
+                .insert("azure.workload.identity/use".to_owned(), "true".to_owned());
+        }
+    }
+    pod.annotations
+        .insert("checksum/objstore".to_owned(), bucket.checksum.clone());
+    (mounts, env_vars)
+}
+
+/// Egress to the object store: outside the cluster (for `filesystem`, a volume: no traffic),
+/// and GKE's metadata server, which hands out Workload Identity tokens.
+pub fn egress(stack: &Stack) -> Vec<Egress> {
+    let os = &stack.spec.object_storage;
+    let mut rules = match os.provider {
+        Provider::Filesystem => Vec::new(),
+        _ => vec![anywhere(&[store_port(stack)])],
+    };
+    if os
+        .workload_identity
+        .as_ref()
+        .is_some_and(|w| w.gcp_service_account.is_some())
+    {
+        rules.push(to_cidr("169.254.169.254/32", &[80, 988]));
+    }
+    rules
+}
+
+fn store_port(stack: &Stack) -> u16 {
+    let s3 = stack.spec.object_storage.s3.as_ref();
+    let explicit = s3
+        .and_then(|s| s.endpoint.rsplit_once(':'))
+        .and_then(|(_, p)| p.parse().ok());
+    match (explicit, s3.is_some_and(|s| s.insecure)) {
+        (Some(port), _) => port,
+        (None, true) => 80,
+        (None, false) => 443,
+    }
+}

@@ -1,0 +1,76 @@
+//! Thanos Store gateway: serves the bucket's blocks over the Store API; its disk is a cache.
+//! Owns the headless discovery Service through which Query finds every Store API.
+
+use super::objstore::{self, Buckets};
+use super::thanos;
+use crate::render::part::{Allow, From, Part, Policy, ScrapeJob, Service};
+use crate::render::stack::Stack;
+use crate::render::workload::{Pod, data_volume, http_probe, some};
+
+/// The StatefulSet, and the discovery Service the article named after it.
+pub const NAME: &str = "thanos-store-gateway";
+const DATA_DIR: &str = "/var/thanos/store";
+
+/// Every Store API in the cluster (sidecars, Store gateways, Rulers), as a DNS SRV name.
+pub fn discovery_srv(stack: &Stack) -> String {
+    stack.srv(thanos::GRPC.name, NAME)
+}
+
+pub fn part(stack: &Stack, buckets: &Buckets) -> Part {
+    let spec = stack.spec;
+    let s = &spec.thanos.store;
+    let image = &spec.images.thanos;
+    let mut pod = Pod::new(NAME, "object-store-gateway", image, s.replicas);
+    pod.serve_store_api();
+    let mut mounts = vec![data_volume(&mut pod, &s.storage, DATA_DIR)];
+    let (bucket_mounts, env) = objstore::attach(stack, &mut pod, &buckets.main);
+    mounts.extend(bucket_mounts);
+
+    let mut args = thanos::command("store", s.log_level);
+    args.extend([
+        format!("--data-dir={DATA_DIR}"),
+        format!("--grpc-address={}", thanos::GRPC.listen()),
+        format!("--http-address={}", thanos::HTTP.listen()),
+        thanos::objstore_flag(),
+        "--index-cache-size=250MB".to_owned(),
+    ]);
+    let ports = [thanos::GRPC, thanos::HTTP];
+    let mut main = thanos::container(
+        stack,
+        "thanos-store",
+        (&ports, thanos::HTTP),
+        &s.resources,
+        args,
+    );
+    main.env = some(env);
+    main.volume_mounts = Some(mounts);
+    // Loading the bucket's index headers takes a while on a cold start.
+    main.liveness_probe = Some(http_probe("/-/healthy", thanos::HTTP, 30, Some(8)));
+    pod.containers.push(main);
+    let w = pod.build(stack, Some(NAME), true);
+
+    let mut part = Part::new(NAME);
+    part.store_api = true;
+    part.workload("kinds/statefulset.yaml.j2", &w);
+    let discovery = stack.store_api_selector();
+    part.service(
+        stack,
+        Service {
+            name: NAME,
+            labels: &w.labels,
+            selector: &discovery,
+            ports: &[thanos::GRPC],
+            headless: true,
+            publish_not_ready: false,
+        },
+    );
+    part.scrape.push(ScrapeJob::new(NAME, NAME, thanos::HTTP));
+    part.policy = Some(Policy {
+        ingress: vec![
+            Allow::new(&[thanos::GRPC], &[From::Clients]),
+            Allow::new(&[thanos::HTTP], &[From::Scraper]),
+        ],
+        egress: objstore::egress(stack),
+    });
+    part
+}

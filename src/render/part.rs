@@ -1,0 +1,261 @@
+//! What a component contributes to the stack: the objects it renders (each a kind template
+//! and what that template reads), the targets Prometheus scrapes, and its NetworkPolicy.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::api::networking::v1 as net;
+use k8s_openapi::api::rbac::v1 as rbac;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use minijinja::Value;
+use minijinja::value::Serde;
+use serde::Serialize;
+
+use super::stack::{Labels, Stack};
+use super::workload::{Port, Workload};
+use crate::config::facts::Ui;
+
+/// One object to render: a template under `templates/kinds/` and the values it lays out.
+pub struct Job {
+    pub template: &'static str,
+    pub vars: Value,
+}
+
+/// A scrape job over the pods of one component, selected by name label and port name.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScrapeJob {
+    pub job: String,
+    pub app: String,
+    pub port: &'static str,
+    /// kube-state-metrics reports other objects' `namespace` and `pod`: keep those.
+    pub honor_labels: bool,
+    /// node-exporter is one per node, so the node name is the useful `instance`.
+    pub node_instance: bool,
+}
+
+impl ScrapeJob {
+    pub fn new(job: &str, app: &str, port: Port) -> Self {
+        Self {
+            job: job.to_owned(),
+            app: app.to_owned(),
+            port: port.name,
+            honor_labels: false,
+            node_instance: false,
+        }
+    }
+}
+
+/// Who a component's pods accept traffic from, on some of its ports.
+#[derive(Debug, Clone)]
+pub struct Allow {
+    pub ports: Vec<Port>,
+    pub from: Vec<From>,
+}
+
+impl Allow {
+    pub fn new(ports: &[Port], from: &[From]) -> Self {
+        Self {
+            ports: ports.to_vec(),
+            from: from.to_vec(),
+        }
+    }
+}
+
+/// A kind of client, resolved against the whole stack when the policies are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum From {
+    /// Prometheus, which scrapes every component.
+    Scraper,
+    /// Every component that declares it dials this one on one of the ports.
+    Clients,
+    /// The ingress controller, when the UI is exposed.
+    Ingress(Ui),
+}
+
+/// What a component dials inside the stack.
+#[derive(Debug, Clone)]
+pub struct Dial {
+    pub to: Target,
+    pub ports: Vec<Port>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A component, by name.
+    App(&'static str),
+    /// Every pod serving the Store API (found through the discovery Service).
+    StoreApi,
+}
+
+/// One egress rule of a component: a dial inside the stack, or a rule to the outside
+/// (object storage, the API server, other clusters).
+#[derive(Debug, Clone)]
+pub enum Egress {
+    Dial(Dial),
+    Rule(net::NetworkPolicyEgressRule),
+}
+
+impl Egress {
+    /// A dial to `to` on `ports`.
+    pub fn dial(to: Target, ports: &[Port]) -> Self {
+        Egress::Dial(Dial {
+            to,
+            ports: ports.to_vec(),
+        })
+    }
+}
+
+/// The traffic a component's pods accept and send, when NetworkPolicies are on.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub ingress: Vec<Allow>,
+    pub egress: Vec<Egress>,
+}
+
+impl Policy {
+    /// What the component dials inside the stack.
+    pub fn dials(&self) -> impl Iterator<Item = &Dial> {
+        self.egress.iter().filter_map(|e| match e {
+            Egress::Dial(d) => Some(d),
+            Egress::Rule(_) => None,
+        })
+    }
+}
+
+/// A component's share of the stack.
+pub struct Part {
+    /// The component's name: the folder of its objects that carry no name label.
+    pub name: &'static str,
+    pub jobs: Vec<Job>,
+    pub scrape: Vec<ScrapeJob>,
+    pub policy: Option<Policy>,
+    /// Its pods serve the Store API (they carry the discovery label).
+    pub store_api: bool,
+    /// It scrapes every component (Prometheus).
+    pub scraper: bool,
+}
+
+/// A Service as `kinds/service.yaml.j2` lays it out.
+#[derive(Serialize)]
+struct ServiceVars<'a> {
+    metadata: ObjectMeta,
+    headless: bool,
+    publish_not_ready: bool,
+    selector: &'a Labels,
+    ports: Vec<core::ServicePort>,
+}
+
+/// How a Service reaches its pods.
+pub struct Service<'a> {
+    pub name: &'a str,
+    pub labels: &'a Labels,
+    pub selector: &'a Labels,
+    pub ports: &'a [Port],
+    /// No cluster IP: DNS gives every pod (governing Services, discovery).
+    pub headless: bool,
+    /// Pods are listed before they are ready (gossip peers must find each other to start).
+    pub publish_not_ready: bool,
+}
+
+impl Part {
+    pub fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            jobs: Vec::new(),
+            scrape: Vec::new(),
+            policy: None,
+            store_api: false,
+            scraper: false,
+        }
+    }
+
+    /// Renders `kinds/<kind>.yaml.j2` with `vars`.
+    pub fn push(&mut self, template: &'static str, vars: impl Serialize) {
+        self.jobs.push(Job {
+            template,
+            vars: Value::from(Serde(vars)),
+        });
+    }
+
+    /// The workload, its ServiceAccount and, for replicated ones, its disruption budget.
+    pub fn workload(&mut self, template: &'static str, w: &Workload) {
+        self.push("kinds/serviceaccount.yaml.j2", &w.account);
+        if w.budget {
+            self.push(
+                "kinds/poddisruptionbudget.yaml.j2",
+                minijinja::context! { metadata => Serde(&w.metadata), selector => &w.selector },
+            );
+        }
+        self.push(template, minijinja::context! { w => Serde(w) });
+    }
+
+    pub fn service(&mut self, stack: &Stack, s: Service) {
+        self.push(
+            "kinds/service.yaml.j2",
+            ServiceVars {
+                metadata: stack.meta(s.name, s.labels),
+                headless: s.headless,
+                publish_not_ready: s.publish_not_ready,
+                selector: s.selector,
+                ports: s.ports.iter().map(|p| p.service_port()).collect(),
+            },
+        );
+    }
+
+    /// The Service in front of a workload's pods.
+    pub fn front(
+        &mut self,
+        stack: &Stack,
+        w: &Workload,
+        name: &str,
+        ports: &[Port],
+        headless: bool,
+    ) {
+        self.service(
+            stack,
+            Service {
+                name,
+                labels: &w.labels,
+                selector: &w.selector,
+                ports,
+                headless,
+                publish_not_ready: false,
+            },
+        );
+    }
+
+    pub fn config_map(
+        &mut self,
+        stack: &Stack,
+        name: &str,
+        labels: &Labels,
+        data: &BTreeMap<String, String>,
+    ) {
+        self.push(
+            "kinds/configmap.yaml.j2",
+            minijinja::context! { metadata => Serde(stack.meta(name, labels)), data },
+        );
+    }
+
+    /// A ClusterRole named `<namespace>-<component>` and its binding to the component's
+    /// ServiceAccount.
+    pub fn cluster_role(&mut self, stack: &Stack, w: &Workload, rules: Vec<rbac::PolicyRule>) {
+        let account = w.account.metadata.name.clone().unwrap_or_default();
+        let name = format!("{}-{account}", stack.namespace);
+        let metadata = stack.cluster_meta(&name, &w.labels);
+        self.push(
+            "kinds/clusterrole.yaml.j2",
+            minijinja::context! { metadata => Serde(&metadata), rules => Serde(&rules) },
+        );
+        let subject = rbac::Subject {
+            kind: "ServiceAccount".to_owned(),
+            name: account,
+            namespace: Some(stack.namespace.to_owned()),
+            ..rbac::Subject::default()
+        };
+        self.push(
+            "kinds/clusterrolebinding.yaml.j2",
+            minijinja::context! { metadata => Serde(&metadata), role => name, subject => Serde(&subject) },
+        );
+    }
+}

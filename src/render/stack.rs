@@ -1,0 +1,134 @@
+//! What every component builder reads: the validated config and the facts derived from it
+//! once (namespace, instance, labels, in-cluster addresses). Immutable once built.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::templates::Templates;
+use crate::config::model::{MonitoringStack, Spec};
+use crate::config::types::ImageRef;
+
+/// Labels of an object: `app.kubernetes.io/*` as Kubernetes recommends.
+pub type Labels = BTreeMap<String, String>;
+
+/// The pod label every Store API server carries; Query finds them all through it.
+pub const STORE_API_LABEL: (&str, &str) = ("thanos-store-api", "true");
+
+const PART_OF: &str = "monitoring-stack";
+const MANAGED_BY: &str = "stackgen";
+
+pub struct Stack<'a> {
+    pub spec: &'a Spec,
+    pub namespace: &'a str,
+    /// `metadata.name` of the config: the `app.kubernetes.io/instance` of every object.
+    pub instance: &'a str,
+    pub templates: &'a Templates,
+}
+
+impl<'a> Stack<'a> {
+    pub fn new(config: &'a MonitoringStack, templates: &'a Templates) -> Self {
+        Self {
+            spec: &config.spec,
+            namespace: config.spec.namespace.as_str(),
+            instance: config.metadata.name.as_str(),
+            templates,
+        }
+    }
+
+    /// The immutable selector of a component: name and instance, never the version.
+    pub fn selector(&self, name: &str) -> Labels {
+        BTreeMap::from([
+            ("app.kubernetes.io/name".to_owned(), name.to_owned()),
+            (
+                "app.kubernetes.io/instance".to_owned(),
+                self.instance.to_owned(),
+            ),
+        ])
+    }
+
+    /// Recommended labels of a component's objects. The version is the image's tag, for
+    /// objects that run one.
+    pub fn labels(&self, name: &str, component: &str, image: Option<&ImageRef>) -> Labels {
+        let mut labels = self.selector(name);
+        labels.insert(
+            "app.kubernetes.io/component".to_owned(),
+            component.to_owned(),
+        );
+        labels.insert("app.kubernetes.io/part-of".to_owned(), PART_OF.to_owned());
+        labels.insert(
+            "app.kubernetes.io/managed-by".to_owned(),
+            MANAGED_BY.to_owned(),
+        );
+        if let Some(tag) = image.and_then(ImageRef::tag).filter(|t| is_label_value(t)) {
+            labels.insert("app.kubernetes.io/version".to_owned(), tag.to_owned());
+        }
+        labels
+    }
+
+    /// Labels of the objects that belong to the stack as a whole (namespace, policies).
+    pub fn stack_labels(&self) -> Labels {
+        BTreeMap::from([
+            (
+                "app.kubernetes.io/managed-by".to_owned(),
+                MANAGED_BY.to_owned(),
+            ),
+            ("app.kubernetes.io/part-of".to_owned(), PART_OF.to_owned()),
+            (
+                "app.kubernetes.io/instance".to_owned(),
+                self.instance.to_owned(),
+            ),
+            (
+                "kubernetes.io/metadata.name".to_owned(),
+                self.namespace.to_owned(),
+            ),
+        ])
+    }
+
+    /// Every Store API server of this stack: sidecars, Store gateways, Rulers.
+    pub fn store_api_selector(&self) -> Labels {
+        BTreeMap::from([
+            (STORE_API_LABEL.0.to_owned(), STORE_API_LABEL.1.to_owned()),
+            (
+                "app.kubernetes.io/instance".to_owned(),
+                self.instance.to_owned(),
+            ),
+        ])
+    }
+
+    /// Metadata of a namespaced object.
+    pub fn meta(&self, name: &str, labels: &Labels) -> ObjectMeta {
+        ObjectMeta {
+            name: Some(name.to_owned()),
+            namespace: Some(self.namespace.to_owned()),
+            labels: Some(labels.clone()),
+            ..ObjectMeta::default()
+        }
+    }
+
+    /// Metadata of a cluster-scoped object.
+    pub fn cluster_meta(&self, name: &str, labels: &Labels) -> ObjectMeta {
+        ObjectMeta {
+            namespace: None,
+            ..self.meta(name, labels)
+        }
+    }
+
+    /// The DNS name of a Service of the stack.
+    pub fn service_host(&self, service: &str) -> String {
+        format!("{service}.{}.svc.cluster.local", self.namespace)
+    }
+
+    /// The DNS SRV name of a named port of a Service of the stack.
+    pub fn srv(&self, port: &str, service: &str) -> String {
+        format!("_{port}._tcp.{}", self.service_host(service))
+    }
+}
+
+fn is_label_value(s: &str) -> bool {
+    s.len() <= 63
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
