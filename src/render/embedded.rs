@@ -67,13 +67,17 @@ fn first_line(s: &str) -> String {
 }
 
 /// Our own rules file plus the user's, each checked: structure and every PromQL expression.
+/// Only the built-in groups `keep` names ship: those watching a component switched off
+/// would fire for ever or never.
 pub fn rule_files(
     (name, text): (&str, &str),
+    keep: impl Fn(&str) -> bool,
     user: &[RuleFile],
 ) -> Result<BTreeMap<String, String>, RenderError> {
-    let ours: RuleFileDoc = parse_checked(name, text)?;
+    let mut ours: RuleFileDoc = parse_checked(name, text)?;
+    ours.groups.retain(|g| keep(&g.name));
     check_rules(name, &ours.groups)?;
-    let mut data = BTreeMap::from([(name.to_owned(), canonical(name, text)?)]);
+    let mut data = BTreeMap::from([(name.to_owned(), yaml::to_string(&ours))]);
     for file in user {
         // Validation already parsed these; the check keeps render safe when called directly.
         check_rules(&file.name, &file.groups)?;

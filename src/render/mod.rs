@@ -95,6 +95,9 @@ fn check_document(template: &str, text: &str, part: &'static str) -> Result<Obje
 }
 
 #[cfg(test)]
+mod runtime_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -320,7 +323,8 @@ mod hardening_tests {
                 );
                 assert_eq!(psc["seccompProfile"]["type"], "RuntimeDefault", "{name}");
                 assert!(pod["automountServiceAccountToken"].is_boolean(), "{name}");
-                for c in pod["containers"].as_array().unwrap() {
+                let init = pod["initContainers"].as_array().cloned().unwrap_or_default();
+                for c in pod["containers"].as_array().unwrap().iter().chain(&init) {
                     let sc = &c["securityContext"];
                     assert_eq!(sc["readOnlyRootFilesystem"], true, "{name}");
                     assert_eq!(sc["allowPrivilegeEscalation"], false, "{name}");

@@ -268,9 +268,11 @@ mod tests {
                 "kube-state-metrics",
                 "prometheus",
                 "thanos-compactor",
+                "thanos-compactor-ruler",
                 "thanos-querier",
                 "thanos-ruler",
                 "thanos-store-gateway",
+                "thanos-store-gateway-ruler",
             ]
         );
         config.spec.grafana.enabled = false;

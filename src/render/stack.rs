@@ -114,6 +114,22 @@ impl<'a> Stack<'a> {
         }
     }
 
+    /// The ingress host of a UI: its name under the domain.
+    pub fn public_host(&self, name: &str) -> String {
+        format!("{name}.{}", self.spec.domain)
+    }
+
+    /// The address users open a UI at through the ingress (https with TLS), for the links
+    /// a component puts in what it sends (alerts, notifications).
+    pub fn public_url(&self, name: &str) -> String {
+        let scheme = if self.spec.ingress.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.public_host(name))
+    }
+
     /// The DNS name of a Service of the stack.
     pub fn service_host(&self, service: &str) -> String {
         format!("{service}.{}.svc.cluster.local", self.namespace)

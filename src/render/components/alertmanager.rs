@@ -14,7 +14,7 @@ use crate::render::network::anywhere;
 use crate::render::part::{Allow, Egress, From, Part, Policy, ScrapeJob, Service, Target};
 use crate::render::stack::Stack;
 use crate::render::workload::{
-    Pod, Port, config_map_volume, container, data_volume, env_field, http_probe, read_only,
+    Pod, Port, config_map_volume, container, data_volume, env_field, http_probe, level, read_only,
     secret_volume,
 };
 
@@ -115,11 +115,12 @@ fn args(stack: &Stack) -> Vec<String> {
         format!("--config.file={CONFIG_DIR}/alertmanager.yaml"),
         format!("--storage.path={DATA_DIR}"),
         format!("--web.listen-address=:{}", HTTP.number),
-        format!(
-            "--log.level={}",
-            crate::render::workload::level(a.log_level)
-        ),
+        format!("--log.level={}", level(a.log_level)),
     ];
+    // Links in notifications (silence, source) point where users open the UI.
+    if stack.spec.exposes(Ui::Alertmanager) {
+        args.push(format!("--web.external-url={}", stack.public_url(NAME)));
+    }
     if a.replicas > 1 {
         args.push(format!("--cluster.listen-address={}", MESH_TCP.listen()));
         args.push(format!(

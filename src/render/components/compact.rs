@@ -1,21 +1,25 @@
 //! Thanos Compactor: the bucket's singleton; compacts, downsamples and applies retention.
 
-use super::objstore::{self, Buckets};
+use super::objstore::{self, Bucket};
 use super::thanos;
 use crate::render::part::{Allow, From, Part, Policy, ScrapeJob};
 use crate::render::stack::Stack;
 use crate::render::workload::{Pod, data_volume, some};
 
 pub const NAME: &str = "thanos-compactor";
+/// The Compactor of the Ruler's bucket (the thanos-mixin selects `.*thanos-compact.*`).
+const RULER_BUCKET: &str = "thanos-compactor-ruler";
 const DATA_DIR: &str = "/var/thanos/compact";
 
-pub fn part(stack: &Stack, buckets: &Buckets) -> Part {
+/// The one Compactor of `bucket`, with the same retention and downsampling for every bucket.
+pub fn part(stack: &Stack, bucket: &Bucket) -> Part {
+    let name = if bucket.ruler { RULER_BUCKET } else { NAME };
     let spec = stack.spec;
     let c = &spec.thanos.compact;
     let image = &spec.images.thanos;
-    let mut pod = Pod::new(NAME, "database-compactor", image, c.replicas);
+    let mut pod = Pod::new(name, "database-compactor", image, c.replicas);
     let mut mounts = vec![data_volume(&mut pod, &c.storage, DATA_DIR)];
-    let (bucket_mounts, env) = objstore::attach(stack, &mut pod, &buckets.main);
+    let (bucket_mounts, env) = objstore::attach(stack, &mut pod, bucket);
     mounts.extend(bucket_mounts);
 
     let mut args = thanos::command("compact", c.log_level);
@@ -43,12 +47,12 @@ pub fn part(stack: &Stack, buckets: &Buckets) -> Part {
     main.env = some(env);
     main.volume_mounts = Some(mounts);
     pod.containers.push(main);
-    let w = pod.build(stack, Some(NAME), false);
+    let w = pod.build(stack, Some(name), false);
 
-    let mut part = Part::new(NAME);
+    let mut part = Part::new(name);
     part.workload("kinds/statefulset.yaml.j2", &w);
-    part.front(stack, &w, NAME, &[thanos::HTTP], true);
-    part.scrape.push(ScrapeJob::new(NAME, NAME, thanos::HTTP));
+    part.front(stack, &w, name, &[thanos::HTTP], true);
+    part.scrape.push(ScrapeJob::new(name, name, thanos::HTTP));
     part.policy = Some(Policy {
         ingress: vec![Allow::new(&[thanos::HTTP], &[From::Scraper])],
         egress: objstore::egress(stack),

@@ -123,6 +123,12 @@ fn workload(stack: &Stack, files: &Provisioning) -> Workload {
     .iter()
     .map(|(k, v)| env(k, v))
     .collect();
+    // Behind the ingress's basic auth, nginx forwards the `Authorization` header, which
+    // Grafana's own basic auth would reject with 401 (grafana/grafana#7090): let Grafana
+    // ignore it and keep its login form.
+    if spec.exposes(Ui::Grafana) && spec.ingress.basic_auth_secret.is_some() {
+        env_vars.push(env("GF_AUTH_BASIC_ENABLED", "false"));
+    }
     pod.volumes = vec![
         empty_dir("data"),
         empty_dir("tmp"),

@@ -34,13 +34,12 @@ fn backends(stack: &Stack, ui: Ui) -> Vec<(String, String, Port)> {
 pub fn part(stack: &Stack) -> Part {
     let mut part = Part::new(NAME);
     let i = &stack.spec.ingress;
-    let domain = stack.spec.domain.as_str();
     let hosts: Vec<(String, String, Port)> = stack
         .spec
         .exposed_uis()
         .into_iter()
         .flat_map(|ui| backends(stack, ui))
-        .map(|(host, service, port)| (format!("{host}.{domain}"), service, port))
+        .map(|(host, service, port)| (stack.public_host(&host), service, port))
         .collect();
     if hosts.is_empty() {
         return part;

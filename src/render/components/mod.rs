@@ -28,11 +28,11 @@ use objstore::Buckets;
 pub fn parts(stack: &Stack) -> Result<Vec<Part>, RenderError> {
     let spec = stack.spec;
     let buckets = Buckets::new(stack);
-    let mut scraped = vec![
-        query::part(stack),
-        store::part(stack, &buckets),
-        compact::part(stack, &buckets),
-    ];
+    let mut scraped = vec![query::part(stack)];
+    for bucket in buckets.written(stack) {
+        scraped.push(store::part(stack, bucket));
+        scraped.push(compact::part(stack, bucket));
+    }
     if spec.thanos.ruler.enabled {
         scraped.push(ruler::part(stack, &buckets)?);
     }
@@ -58,10 +58,24 @@ pub fn parts(stack: &Stack) -> Result<Vec<Part>, RenderError> {
     Ok(parts)
 }
 
-/// The namespace everything lives in.
+/// The namespace everything lives in, labelled for Pod Security Admission with the level
+/// its pods need: node-exporter's host namespaces and paths need `privileged`; every other
+/// pod fits `restricted` (the suite checks that they do).
 fn namespace(stack: &Stack) -> Part {
     let mut part = Part::new("namespace");
-    let metadata = stack.cluster_meta(stack.namespace, &stack.stack_labels());
+    let level = if stack.spec.node_exporter.enabled {
+        "privileged"
+    } else {
+        "restricted"
+    };
+    let mut labels = stack.stack_labels();
+    for mode in ["enforce", "audit", "warn"] {
+        labels.insert(
+            format!("pod-security.kubernetes.io/{mode}"),
+            level.to_owned(),
+        );
+    }
+    let metadata = stack.cluster_meta(stack.namespace, &labels);
     part.push(
         "kinds/namespace.yaml.j2",
         context! { metadata => Serde(metadata) },

@@ -27,6 +27,8 @@ const GCS_CREDENTIALS_DIR: &str = "/etc/thanos/gcs";
 
 /// One bucket's objstore config, as the Secret that carries it.
 pub struct Bucket {
+    /// The Ruler's bucket rather than Prometheus's.
+    pub ruler: bool,
     pub secret: &'static str,
     pub data: BTreeMap<String, String>,
     /// Rolls the pods that read the config when it changes.
@@ -34,9 +36,10 @@ pub struct Bucket {
 }
 
 impl Bucket {
-    fn new(stack: &Stack, secret: &'static str, bucket: &str) -> Self {
+    fn new(stack: &Stack, ruler: bool, secret: &'static str, bucket: &str) -> Self {
         let data = BTreeMap::from([(OBJSTORE_KEY.to_owned(), config_file(stack, bucket))]);
         Self {
+            ruler,
             secret,
             checksum: checksum(&data),
             data,
@@ -54,9 +57,22 @@ impl Buckets {
     pub fn new(stack: &Stack) -> Self {
         let os = &stack.spec.object_storage;
         Self {
-            main: Bucket::new(stack, SECRET, &os.bucket),
-            ruler: Bucket::new(stack, RULER_SECRET, &os.ruler_bucket),
+            main: Bucket::new(stack, false, SECRET, &os.bucket),
+            ruler: Bucket::new(stack, true, RULER_SECRET, &os.ruler_bucket),
         }
+    }
+
+    /// Every bucket the stack writes, each needing a Store gateway to read it and exactly
+    /// one Compactor: Prometheus's, and the Ruler's when it has a bucket of its own.
+    pub fn written(&self, stack: &Stack) -> Vec<&Bucket> {
+        let spec = stack.spec;
+        let own_ruler_bucket = spec.thanos.ruler.enabled
+            && spec.object_storage.ruler_bucket != spec.object_storage.bucket;
+        let mut buckets = vec![&self.main];
+        if own_ruler_bucket {
+            buckets.push(&self.ruler);
+        }
+        buckets
     }
 }
 
@@ -172,7 +188,9 @@ pub fn attach(
 }
 
 /// Egress to the object store: outside the cluster (for `filesystem`, a volume: no traffic),
-/// and GKE's metadata server, which hands out Workload Identity tokens.
+/// and GKE's metadata server, which hands out Workload Identity tokens: pods dial
+/// 169.254.169.254:80, which Dataplane V2 serves there and the iptables dataplane redirects
+/// to the GKE metadata server at 169.254.169.252:988 before policies are evaluated.
 pub fn egress(stack: &Stack) -> Vec<Egress> {
     let os = &stack.spec.object_storage;
     let mut rules = match os.provider {
@@ -184,7 +202,8 @@ pub fn egress(stack: &Stack) -> Vec<Egress> {
         .as_ref()
         .is_some_and(|w| w.gcp_service_account.is_some())
     {
-        rules.push(to_cidr("169.254.169.254/32", &[80, 988]));
+        rules.push(to_cidr("169.254.169.254/32", &[80]));
+        rules.push(to_cidr("169.254.169.252/32", &[988]));
     }
     rules
 }

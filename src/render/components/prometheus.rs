@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::objstore::{self, Buckets};
 use super::{alertmanager, thanos};
 use crate::config::facts::Ui;
+use crate::config::model::Spec;
 use crate::render::RenderError;
 use crate::render::assets;
 use crate::render::embedded::{render_checked, rule_files};
@@ -18,8 +19,8 @@ use crate::render::network::everywhere;
 use crate::render::part::{Allow, From, Part, Policy, ScrapeJob, Service};
 use crate::render::stack::Stack;
 use crate::render::workload::{
-    Pod, Port, Workload, config_map_volume, container, data_volume, empty_dir, http_probe, level,
-    mount, pod_env, read_only,
+    Pod, Port, Workload, config_map_volume, container, data_volume, empty_dir, env_field,
+    http_probe, level, mount, pod_env, read_only,
 };
 
 pub const NAME: &str = "prometheus";
@@ -30,6 +31,8 @@ const CONFIG: &str = "prometheus-config";
 const RULES: &str = "prometheus-rules";
 const CONFIG_DIR: &str = "/etc/prometheus/config";
 const CONFIG_OUT_DIR: &str = "/etc/prometheus/config_out";
+/// The config the sidecar expands and Prometheus reads.
+const CONFIG_OUT: &str = "prometheus.yaml";
 const RULES_DIR: &str = "/etc/prometheus/rules";
 const DATA_DIR: &str = "/prometheus";
 const TEMPLATE: &str = "prometheus/prometheus.yaml.tmpl.j2";
@@ -73,7 +76,11 @@ pub fn part(stack: &Stack, buckets: &Buckets, others: &[Part]) -> Result<Part, R
     let (parsed, text): (PromConfig, String) = render_checked(stack.templates, TEMPLATE, &vars)?;
     parsed.check().map_err(|m| RenderError::new(TEMPLATE, m))?;
     let config = BTreeMap::from([("prometheus.yaml.tmpl".to_owned(), text)]);
-    let rules = rule_files(assets::STACK_RULES, &spec.prometheus.rule_files)?;
+    let rules = rule_files(
+        assets::STACK_RULES,
+        |group| watches_enabled(stack, group),
+        &spec.prometheus.rule_files,
+    )?;
 
     let w = workload(stack, buckets);
     let mut part = Part::new(NAME);
@@ -114,6 +121,26 @@ pub fn part(stack: &Stack, buckets: &Buckets, others: &[Part]) -> Result<Part, R
     Ok(part)
 }
 
+/// Whether a component is switched on.
+type Switch = fn(&Spec) -> bool;
+
+/// Built-in rule groups named after a component that can be switched off watch that
+/// component; the others watch what is always there.
+const GROUPS_NEEDING: [(&str, Switch); 5] = [
+    ("prometheus-notifications", |s| s.alertmanager.enabled),
+    ("alertmanager", |s| s.alertmanager.enabled),
+    ("thanos-ruler", |s| s.thanos.ruler.enabled),
+    ("nodes", |s| s.node_exporter.enabled),
+    ("kube-state-metrics", |s| s.kube_state_metrics.enabled),
+];
+
+fn watches_enabled(stack: &Stack, group: &str) -> bool {
+    GROUPS_NEEDING
+        .iter()
+        .find(|(name, _)| *name == group)
+        .is_none_or(|(_, enabled)| enabled(stack.spec))
+}
+
 /// The pods of the StatefulSet, by name.
 pub fn pod_names(stack: &Stack) -> Vec<String> {
     (0..stack.spec.prometheus.replicas)
@@ -143,7 +170,7 @@ fn workload(stack: &Stack, buckets: &Buckets) -> Workload {
 
     let mut prometheus = container(NAME, &spec.images.prometheus, &[HTTP], &p.resources);
     prometheus.args = Some(vec![
-        format!("--config.file={CONFIG_OUT_DIR}/prometheus.yaml"),
+        format!("--config.file={CONFIG_OUT_DIR}/{CONFIG_OUT}"),
         format!("--storage.tsdb.path={DATA_DIR}"),
         format!("--storage.tsdb.retention.time={}", p.retention),
         format!("--storage.tsdb.min-block-duration={}", p.min_block_duration),
@@ -151,6 +178,16 @@ fn workload(stack: &Stack, buckets: &Buckets) -> Workload {
         "--web.enable-lifecycle".to_owned(),
         format!("--log.level={}", level(p.log_level)),
     ]);
+    // Alert links ("source") point at the replica's own host: `prometheus-N.<domain>`, the
+    // pod's name under the domain, which Kubernetes expands from the env.
+    if spec.exposes(Ui::Prometheus) {
+        let args = prometheus.args.get_or_insert_default();
+        args.push(format!(
+            "--web.external-url={}",
+            stack.public_url("$(POD_NAME)")
+        ));
+        prometheus.env = Some(vec![env_field("POD_NAME", "metadata.name")]);
+    }
     prometheus.volume_mounts = Some(vec![
         data.clone(),
         read_only("config-out", CONFIG_OUT_DIR),
@@ -171,7 +208,25 @@ fn workload(stack: &Stack, buckets: &Buckets) -> Workload {
     ];
     mounts.extend(bucket_mounts);
     sidecar.volume_mounts = Some(mounts);
-    pod.containers = vec![prometheus, sidecar];
+    // A native sidecar (an init container that keeps running): the kubelet starts Prometheus
+    // only once its startup probe sees the expanded config, which Prometheus needs at start
+    // (it exits when `--config.file` is missing). The sidecar writes it before it first
+    // tries to reach Prometheus, and stops after Prometheus on shutdown.
+    sidecar.restart_policy = Some("Always".to_owned());
+    sidecar.startup_probe = Some(core::Probe {
+        exec: Some(core::ExecAction {
+            command: Some(vec![
+                "sh".to_owned(),
+                "-c".to_owned(),
+                format!("test -s {CONFIG_OUT_DIR}/{CONFIG_OUT}"),
+            ]),
+        }),
+        period_seconds: Some(2),
+        failure_threshold: Some(60),
+        ..core::Probe::default()
+    });
+    pod.extra.init_containers = Some(vec![sidecar]);
+    pod.containers = vec![prometheus];
     // Time to finish writing the head block and let the sidecar see it.
     pod.extra.termination_grace_period_seconds = Some(600);
     pod.build(stack, Some(NAME), true)
@@ -193,7 +248,7 @@ fn sidecar(stack: &Stack) -> core::Container {
         format!("--http-address={}", SIDECAR_HTTP.listen()),
         thanos::objstore_flag(),
         format!("--reloader.config-file={CONFIG_DIR}/prometheus.yaml.tmpl"),
-        format!("--reloader.config-envsubst-file={CONFIG_OUT_DIR}/prometheus.yaml"),
+        format!("--reloader.config-envsubst-file={CONFIG_OUT_DIR}/{CONFIG_OUT}"),
         format!("--reloader.rule-dir={RULES_DIR}"),
     ]);
     sidecar.args = Some(args);

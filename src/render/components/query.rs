@@ -29,6 +29,10 @@ pub fn part(stack: &Stack) -> Part {
     let mut args = thanos::command("query", q.log_level);
     args.push(format!("--grpc-address={}", thanos::GRPC.listen()));
     args.push(format!("--http-address={}", HTTP.listen()));
+    // Without it Query reads raw blocks only unless a request names a resolution, so once
+    // raw retention has passed, older ranges come back empty although 5m and 1h blocks
+    // exist (thanos-io/thanos#813, #4634).
+    args.push("--query.auto-downsampling".to_owned());
     // Deduplicate on every replica label in use: Prometheus's and, with a Ruler, the Ruler's.
     let mut replica_labels = vec![spec.replica_label.to_string()];
     if spec.thanos.ruler.enabled
@@ -57,7 +61,8 @@ pub fn part(stack: &Stack) -> Part {
     let mut part = Part::new(NAME);
     part.workload("kinds/deployment.yaml.j2", &w);
     part.front(stack, &w, NAME, &[HTTP, thanos::GRPC], false);
-    part.scrape.push(ScrapeJob::new(NAME, NAME, HTTP));
+    // The thanos-mixin's dashboards and alerts select `job=~".*thanos-query.*"`.
+    part.scrape.push(ScrapeJob::new("thanos-query", NAME, HTTP));
     let mut egress = vec![Egress::dial(Target::StoreApi, &[thanos::GRPC])];
     let mut remote_ports: Vec<u16> = q
         .remote_endpoints

@@ -22,7 +22,7 @@ pub fn part(stack: &Stack, buckets: &Buckets) -> Result<Part, RenderError> {
     let spec = stack.spec;
     let r = &spec.thanos.ruler;
     let image = &spec.images.thanos;
-    let rules = rule_files(assets::GLOBAL_RULES, &r.rule_files)?;
+    let rules = rule_files(assets::GLOBAL_RULES, |_| true, &r.rule_files)?;
 
     let mut pod = Pod::new(NAME, "rule-evaluation-engine", image, r.replicas);
     pod.serve_store_api();
@@ -53,7 +53,8 @@ pub fn part(stack: &Stack, buckets: &Buckets) -> Result<Part, RenderError> {
     part.store_api = true;
     part.workload("kinds/statefulset.yaml.j2", &w);
     part.config_map(stack, RULES, &w.labels, &rules);
-    part.front(stack, &w, NAME, &[thanos::HTTP, thanos::GRPC], false);
+    // Headless: it governs the StatefulSet, which needs stable pod names.
+    part.front(stack, &w, NAME, &[thanos::HTTP, thanos::GRPC], true);
     part.scrape.push(ScrapeJob::new(NAME, NAME, thanos::HTTP));
     let mut egress = objstore::egress(stack);
     egress.push(Egress::dial(Target::App(query::NAME), &[query::HTTP]));
@@ -90,6 +91,13 @@ fn args(stack: &Stack) -> Vec<String> {
         args.push(format!(
             "--alertmanagers.url=dnssrv+http://{}",
             alertmanager::srv(stack)
+        ));
+    }
+    // Alert links ("source") open the expression in Query's UI, where users can reach it.
+    if spec.exposes(Ui::Querier) {
+        args.push(format!(
+            "--alert.query-url={}",
+            stack.public_url(query::NAME)
         ));
     }
     // Thanos parses `--label` values as Go-quoted strings; JSON string escaping matches.

@@ -1,7 +1,7 @@
 //! Thanos Store gateway: serves the bucket's blocks over the Store API; its disk is a cache.
 //! Owns the headless discovery Service through which Query finds every Store API.
 
-use super::objstore::{self, Buckets};
+use super::objstore::{self, Bucket};
 use super::thanos;
 use crate::render::part::{Allow, From, Part, Policy, ScrapeJob, Service};
 use crate::render::stack::Stack;
@@ -9,6 +9,8 @@ use crate::render::workload::{Pod, data_volume, http_probe, some};
 
 /// The StatefulSet, and the discovery Service the article named after it.
 pub const NAME: &str = "thanos-store-gateway";
+/// The Store gateway of the Ruler's bucket (the thanos-mixin selects `.*thanos-store.*`).
+const RULER_BUCKET: &str = "thanos-store-gateway-ruler";
 const DATA_DIR: &str = "/var/thanos/store";
 
 /// Every Store API in the cluster (sidecars, Store gateways, Rulers), as a DNS SRV name.
@@ -16,14 +18,17 @@ pub fn discovery_srv(stack: &Stack) -> String {
     stack.srv(thanos::GRPC.name, NAME)
 }
 
-pub fn part(stack: &Stack, buckets: &Buckets) -> Part {
+/// The Store gateway of `bucket`; the one of Prometheus's bucket also owns the discovery
+/// Service.
+pub fn part(stack: &Stack, bucket: &Bucket) -> Part {
+    let name = if bucket.ruler { RULER_BUCKET } else { NAME };
     let spec = stack.spec;
     let s = &spec.thanos.store;
     let image = &spec.images.thanos;
-    let mut pod = Pod::new(NAME, "object-store-gateway", image, s.replicas);
+    let mut pod = Pod::new(name, "object-store-gateway", image, s.replicas);
     pod.serve_store_api();
     let mut mounts = vec![data_volume(&mut pod, &s.storage, DATA_DIR)];
-    let (bucket_mounts, env) = objstore::attach(stack, &mut pod, &buckets.main);
+    let (bucket_mounts, env) = objstore::attach(stack, &mut pod, bucket);
     mounts.extend(bucket_mounts);
 
     let mut args = thanos::command("store", s.log_level);
@@ -47,24 +52,30 @@ pub fn part(stack: &Stack, buckets: &Buckets) -> Part {
     // Loading the bucket's index headers takes a while on a cold start.
     main.liveness_probe = Some(http_probe("/-/healthy", thanos::HTTP, 30, Some(8)));
     pod.containers.push(main);
-    let w = pod.build(stack, Some(NAME), true);
+    let w = pod.build(stack, Some(name), true);
 
-    let mut part = Part::new(NAME);
+    let mut part = Part::new(name);
     part.store_api = true;
     part.workload("kinds/statefulset.yaml.j2", &w);
-    let discovery = stack.store_api_selector();
-    part.service(
-        stack,
-        Service {
-            name: NAME,
-            labels: &w.labels,
-            selector: &discovery,
-            ports: &[thanos::GRPC],
-            headless: true,
-            publish_not_ready: false,
-        },
-    );
-    part.scrape.push(ScrapeJob::new(NAME, NAME, thanos::HTTP));
+    if bucket.ruler {
+        // Its governing Service; Query finds it through the discovery Service like every
+        // other Store API.
+        part.front(stack, &w, name, &[thanos::GRPC], true);
+    } else {
+        let discovery = stack.store_api_selector();
+        part.service(
+            stack,
+            Service {
+                name: NAME,
+                labels: &w.labels,
+                selector: &discovery,
+                ports: &[thanos::GRPC],
+                headless: true,
+                publish_not_ready: false,
+            },
+        );
+    }
+    part.scrape.push(ScrapeJob::new(name, name, thanos::HTTP));
     part.policy = Some(Policy {
         ingress: vec![
             Allow::new(&[thanos::GRPC], &[From::Clients]),
