@@ -1821,6 +1821,21 @@ fn missing_required_fields_of_list_items_are_refused() {
 }
 
 #[test]
+fn a_missing_required_field_does_not_set_its_parent_aside() {
+    // Were `s3` set aside for lacking `endpoint`, the rules would say it is missing again.
+    let ds = all(&load_spec(
+        "objectStorage: {provider: s3, bucket: b-1, s3: {region: eu-west-1}}",
+    ));
+    let d = expect(
+        &ds,
+        Severity::Error,
+        "spec.objectStorage.s3",
+        "missing required field `endpoint`",
+    );
+    assert_eq!(at(&ds, "spec.objectStorage.s3"), [&d], "{ds:#?}");
+}
+
+#[test]
 fn structural_errors_do_not_hide_rule_findings() {
     // A typo elsewhere must not stop the rules from running over the rest.
     let ds = all(&load_spec(
