@@ -453,3 +453,7 @@ fn first_sentence(description: &str) -> String {
         .next()
         .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }
+
+#[cfg(test)]
+#[path = "structure_tests.rs"]
+mod tests;
