@@ -2,7 +2,7 @@
 //! provider needs.
 
 use super::Findings;
-use crate::config::model::{Provider, Spec};
+use crate::config::model::{ObjectStorage, Provider, Spec, WorkloadIdentity};
 
 pub(super) fn buckets_follow_provider_rules(spec: &Spec, f: &mut Findings) {
     let os = &spec.object_storage;
@@ -90,6 +90,15 @@ fn check_bucket(provider: Provider, bucket: &str) -> Result<(), &'static str> {
 
 pub(super) fn object_storage_is_complete(spec: &Spec, f: &mut Findings) {
     let os = &spec.object_storage;
+    provider_has_its_settings(os, f);
+    settings_fit_the_provider(os, f);
+    if let Some(wi) = &os.workload_identity {
+        workload_identity_fits_the_provider(os, wi, f);
+    }
+}
+
+/// The settings the chosen provider cannot do without, and what it cannot take.
+fn provider_has_its_settings(os: &ObjectStorage, f: &mut Findings) {
     match os.provider {
         Provider::S3 if os.s3.is_none() => f.error(
             "spec.objectStorage.s3",
@@ -113,6 +122,10 @@ pub(super) fn object_storage_is_complete(spec: &Spec, f: &mut Findings) {
         ),
         _ => {}
     }
+}
+
+/// Settings written for another provider are ignored; the S3 endpoint is a bare host.
+fn settings_fit_the_provider(os: &ObjectStorage, f: &mut Findings) {
     if let Some(s3) = &os.s3 {
         if os.provider != Provider::S3 {
             f.warn(
@@ -135,53 +148,59 @@ pub(super) fn object_storage_is_complete(spec: &Spec, f: &mut Findings) {
             "remove it, or set `provider: azure`",
         );
     }
-    if let Some(wi) = &os.workload_identity {
-        if wi.gcp_service_account.is_some() && os.provider != Provider::Gcs {
-            f.error(
-                "spec.objectStorage.workloadIdentity.gcpServiceAccount",
-                "GKE Workload Identity only reaches GCS".to_owned(),
-                "use `awsRoleArn` with S3, or `provider: gcs`",
-            );
-        }
-        if wi.azure_client_id.is_some() && os.provider != Provider::Azure {
-            f.error(
-                "spec.objectStorage.workloadIdentity.azureClientId",
-                "AKS Workload Identity only reaches Azure storage".to_owned(),
-                "use `gcpServiceAccount` with GCS, `awsRoleArn` with S3, or `provider: azure`",
-            );
-        }
-        if wi.aws_role_arn.is_some() && os.provider != Provider::S3 {
-            f.error(
-                "spec.objectStorage.workloadIdentity.awsRoleArn",
-                "IRSA only reaches S3".to_owned(),
-                "use `gcpServiceAccount` with GCS, or `provider: s3`",
-            );
-        }
-        if let Some(sa) = &wi.gcp_service_account
-            && !sa.ends_with(".iam.gserviceaccount.com")
-        {
-            f.error(
-                "spec.objectStorage.workloadIdentity.gcpServiceAccount",
-                format!("`{sa}` is not a Google service account email"),
-                "write `NAME@PROJECT.iam.gserviceaccount.com`",
-            );
-        }
-        if let Some(arn) = &wi.aws_role_arn
-            && !arn.starts_with("arn:aws")
-        {
-            f.error(
-                "spec.objectStorage.workloadIdentity.awsRoleArn",
-                format!("`{arn}` is not an IAM role ARN"),
-                "write `arn:aws:iam::ACCOUNT:role/NAME`",
-            );
-        }
-        if os.credentials_secret.is_some() {
-            f.warn(
-                "spec.objectStorage.credentialsSecret",
-                "is set together with `workloadIdentity`; the Secret's credentials win".to_owned(),
-                "set `credentialsSecret: null` to rely on the workload identity alone",
-            );
-        }
+}
+
+/// Each cloud identity reaches only its own provider's storage, and is written in its form.
+fn workload_identity_fits_the_provider(
+    os: &ObjectStorage,
+    wi: &WorkloadIdentity,
+    f: &mut Findings,
+) {
+    if wi.gcp_service_account.is_some() && os.provider != Provider::Gcs {
+        f.error(
+            "spec.objectStorage.workloadIdentity.gcpServiceAccount",
+            "GKE Workload Identity only reaches GCS".to_owned(),
+            "use `awsRoleArn` with S3, or `provider: gcs`",
+        );
+    }
+    if wi.azure_client_id.is_some() && os.provider != Provider::Azure {
+        f.error(
+            "spec.objectStorage.workloadIdentity.azureClientId",
+            "AKS Workload Identity only reaches Azure storage".to_owned(),
+            "use `gcpServiceAccount` with GCS, `awsRoleArn` with S3, or `provider: azure`",
+        );
+    }
+    if wi.aws_role_arn.is_some() && os.provider != Provider::S3 {
+        f.error(
+            "spec.objectStorage.workloadIdentity.awsRoleArn",
+            "IRSA only reaches S3".to_owned(),
+            "use `gcpServiceAccount` with GCS, or `provider: s3`",
+        );
+    }
+    if let Some(sa) = &wi.gcp_service_account
+        && !sa.ends_with(".iam.gserviceaccount.com")
+    {
+        f.error(
+            "spec.objectStorage.workloadIdentity.gcpServiceAccount",
+            format!("`{sa}` is not a Google service account email"),
+            "write `NAME@PROJECT.iam.gserviceaccount.com`",
+        );
+    }
+    if let Some(arn) = &wi.aws_role_arn
+        && !arn.starts_with("arn:aws")
+    {
+        f.error(
+            "spec.objectStorage.workloadIdentity.awsRoleArn",
+            format!("`{arn}` is not an IAM role ARN"),
+            "write `arn:aws:iam::ACCOUNT:role/NAME`",
+        );
+    }
+    if os.credentials_secret.is_some() {
+        f.warn(
+            "spec.objectStorage.credentialsSecret",
+            "is set together with `workloadIdentity`; the Secret's credentials win".to_owned(),
+            "set `credentialsSecret: null` to rely on the workload identity alone",
+        );
     }
 }
 

@@ -7,19 +7,21 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Findings;
-use crate::config::model::RuleFile;
+use crate::config::model::{Rule, RuleFile};
 
 /// Checks inline rule files: names, groups, one of `alert`/`record`, and PromQL that parses.
 pub(super) fn rule_files_parse(base: &str, files: &[RuleFile], f: &mut Findings) {
     static FILE_NAME: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*\.ya?ml$").expect("valid"));
-    static METRIC: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$").expect("valid"));
     let mut file_names = BTreeSet::new();
     for (i, file) in files.iter().enumerate() {
         let file_path = format!("{base}[{i}]");
         if !FILE_NAME.is_match(&file.name) {
-            f.error(&format!("{file_path}.name"), format!("`{}` is not a usable rule file name", file.name), "use letters, digits, `.`, `-`, `_`, ending in `.yaml`, such as `team-a.rules.yaml`");
+            f.error(
+                &format!("{file_path}.name"),
+                format!("`{}` is not a usable rule file name", file.name),
+                "use letters, digits, `.`, `-`, `_`, ending in `.yaml`, such as `team-a.rules.yaml`",
+            );
         }
         if !file_names.insert(file.name.as_str()) {
             f.error(
@@ -40,41 +42,62 @@ pub(super) fn rule_files_parse(base: &str, files: &[RuleFile], f: &mut Findings)
             }
             for (r, rule) in group.rules.iter().enumerate() {
                 let rule_path = format!("{group_path}.rules[{r}]");
-                let rule_name = rule
-                    .alert
-                    .as_deref()
-                    .or(rule.record.as_deref())
-                    .unwrap_or("?");
-                match (&rule.alert, &rule.record) {
-                    (Some(_), Some(_)) | (None, None) => f.error(&rule_path, "needs exactly one of `alert` and `record`".to_owned(), "`alert: Name` for an alerting rule, `record: level:metric:operation` for a recording rule"),
-                    (None, Some(record)) => {
-                        if !METRIC.is_match(record) {
-                            f.error(&format!("{rule_path}.record"), format!("`{record}` is not a valid metric name"), "use letters, digits, `_` and `:`, such as `job:http_requests:rate5m`");
-                        }
-                        if rule.for_.is_some() {
-                            f.error(&format!("{rule_path}.for"), "`for` only applies to alerting rules".to_owned(), "remove `for` from the recording rule");
-                        }
-                    }
-                    (Some(alert), None) => {
-                        if alert.is_empty() || alert.chars().any(char::is_whitespace) {
-                            f.error(&format!("{rule_path}.alert"), format!("`{alert}` is not a usable alert name"), "alert names are label values users route on: use CamelCase without spaces");
-                        }
-                    }
-                }
-                if let Err(message) = promql_parser::parser::parse(&rule.expr) {
-                    f.error(
-                        &format!("{rule_path}.expr"),
-                        format!(
-                            "PromQL of `{rule_name}` in group `{}` of `{}` does not parse: {}",
-                            group.name,
-                            file.name,
-                            message.trim()
-                        ),
-                        "fix the expression; `promtool check rules` gives the same verdict",
-                    );
-                }
+                rule_is_well_formed(&rule_path, rule, &group.name, &file.name, f);
             }
         }
+    }
+}
+
+/// One rule: exactly one of `alert` and `record`, each well named, and PromQL that parses.
+fn rule_is_well_formed(rule_path: &str, rule: &Rule, group: &str, file: &str, f: &mut Findings) {
+    static METRIC: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$").expect("valid"));
+    let rule_name = rule
+        .alert
+        .as_deref()
+        .or(rule.record.as_deref())
+        .unwrap_or("?");
+    match (&rule.alert, &rule.record) {
+        (Some(_), Some(_)) | (None, None) => f.error(
+            rule_path,
+            "needs exactly one of `alert` and `record`".to_owned(),
+            "`alert: Name` for an alerting rule, `record: level:metric:operation` for a recording rule",
+        ),
+        (None, Some(record)) => {
+            if !METRIC.is_match(record) {
+                f.error(
+                    &format!("{rule_path}.record"),
+                    format!("`{record}` is not a valid metric name"),
+                    "use letters, digits, `_` and `:`, such as `job:http_requests:rate5m`",
+                );
+            }
+            if rule.for_.is_some() {
+                f.error(
+                    &format!("{rule_path}.for"),
+                    "`for` only applies to alerting rules".to_owned(),
+                    "remove `for` from the recording rule",
+                );
+            }
+        }
+        (Some(alert), None) => {
+            if alert.is_empty() || alert.chars().any(char::is_whitespace) {
+                f.error(
+                    &format!("{rule_path}.alert"),
+                    format!("`{alert}` is not a usable alert name"),
+                    "alert names are label values users route on: use CamelCase without spaces",
+                );
+            }
+        }
+    }
+    if let Err(message) = promql_parser::parser::parse(&rule.expr) {
+        f.error(
+            &format!("{rule_path}.expr"),
+            format!(
+                "PromQL of `{rule_name}` in group `{group}` of `{file}` does not parse: {}",
+                message.trim()
+            ),
+            "fix the expression; `promtool check rules` gives the same verdict",
+        );
     }
 }
 
