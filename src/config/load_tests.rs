@@ -3,7 +3,8 @@
 use crate::config::Inputs;
 use crate::config::model::{MonitoringStack, Provider};
 use crate::config::testing::{
-    all, config, doc, expect, file_of, help_of, inputs, load_spec, load_text, position,
+    all, config, doc, expect, file_of, first_error, help_of, inputs, load_spec, load_text,
+    position, refused,
 };
 use crate::diagnostic::Severity;
 use crate::source::Origin;
@@ -28,14 +29,11 @@ fn no_input_at_all_gives_the_defaults() {
 
 #[test]
 fn a_file_must_hold_a_map() {
-    let result = load_text("- a\n- b\n");
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = ds.iter().find(|d| d.is_error()).expect("an error");
+    let d = first_error(load_text("- a\n- b\n"));
     assert_eq!(d.message, "a config must be a map, found a list");
     assert_eq!(d.path, None);
-    assert_eq!(file_of(d), "t.yaml");
-    assert_eq!(position(d), (1, 1));
+    assert_eq!(file_of(&d), "t.yaml");
+    assert_eq!(position(&d), (1, 1));
 }
 
 #[test]
@@ -52,14 +50,11 @@ fn a_scalar_file_is_not_a_map_either() {
 
 #[test]
 fn invalid_yaml_is_reported_at_its_line_and_column() {
-    let result = load_text("spec:\n  prometheus: [1\n");
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = ds.iter().find(|d| d.is_error()).expect("an error");
+    let d = first_error(load_text("spec:\n  prometheus: [1\n"));
     assert!(d.message.starts_with("invalid YAML: "), "{}", d.message);
     assert!(d.message.contains("unclosed bracket"), "{}", d.message);
-    assert_eq!(file_of(d), "t.yaml");
-    assert_eq!(position(d), (2, 15));
+    assert_eq!(file_of(&d), "t.yaml");
+    assert_eq!(position(&d), (2, 15));
 }
 
 #[test]
@@ -80,17 +75,14 @@ fn invalid_yaml_in_one_file_does_not_hide_another_files_errors() {
 
 #[test]
 fn unknown_profiles_are_refused_with_a_suggestion() {
-    let result = crate::config::load(&inputs(&["observr"], &[], &[]));
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = ds.iter().find(|d| d.is_error()).expect("an error");
+    let d = first_error(crate::config::load(&inputs(&["observr"], &[], &[])));
     assert_eq!(d.message, "unknown profile `observr`");
     assert!(
-        help_of(d).starts_with("did you mean `observer`?"),
+        help_of(&d).starts_with("did you mean `observer`?"),
         "{:?}",
         d.help
     );
-    assert!(help_of(d).contains("dev, eks, gke, ha, observer"));
+    assert!(help_of(&d).contains("dev, eks, gke, ha, observer"));
 }
 
 #[test]
@@ -169,14 +161,7 @@ fn lists_are_replaced_not_merged() {
         )],
         &[],
     )));
-    let endpoints: Vec<String> = c
-        .spec
-        .thanos
-        .query
-        .remote_endpoints
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let endpoints = remote_endpoints(&c);
     assert_eq!(endpoints, ["c.example.com:10901"]);
 }
 
@@ -221,14 +206,7 @@ fn set_reaches_list_items_by_index() {
         &[],
         &["thanos.query.remoteEndpoints[1]=z.example.com:10901"],
     )));
-    let endpoints: Vec<String> = c
-        .spec
-        .thanos
-        .query
-        .remote_endpoints
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let endpoints = remote_endpoints(&c);
     assert_eq!(
         endpoints,
         [
@@ -250,14 +228,11 @@ fn set_appends_at_the_index_just_past_the_end() {
 
 #[test]
 fn set_refuses_an_index_beyond_the_end() {
-    let result = crate::config::load(&inputs(
+    let d = first_error(crate::config::load(&inputs(
         &[],
         &[],
         &["thanos.query.remoteEndpoints[3]=a.example.com:10901"],
-    ));
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = ds.iter().find(|d| d.is_error()).expect("an error");
+    )));
     assert!(
         d.message.contains("index 3 is past the end"),
         "{}",
@@ -290,12 +265,8 @@ fn set_values_are_read_as_yaml_scalars() {
 #[test]
 fn set_numbers_stay_numbers() {
     // Unquoted, `123` is an integer, so a string field refuses it; the error names the flag.
-    let result = crate::config::load(&inputs(&[], &[], &["cluster=123"]));
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = refused(
+        crate::config::load(&inputs(&[], &[], &["cluster=123"])),
         "spec.cluster",
         "expected a string, found `123`",
     );
@@ -315,22 +286,24 @@ fn set_findings_point_at_the_flag() {
 
 #[test]
 fn set_without_an_equals_sign_is_refused() {
-    let result = crate::config::load(&inputs(&[], &[], &["prometheus.replicas"]));
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = ds.iter().find(|d| d.is_error()).expect("an error");
+    let d = first_error(crate::config::load(&inputs(
+        &[],
+        &[],
+        &["prometheus.replicas"],
+    )));
     assert_eq!(d.message, "`prometheus.replicas` has no `=`");
     assert_eq!(d.origin, Some(Origin::Set("prometheus.replicas".into())));
 }
 
 #[test]
 fn set_with_an_empty_key_is_refused() {
-    let result = crate::config::load(&inputs(&[], &[], &["prometheus..replicas=1"]));
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = ds.iter().find(|d| d.is_error()).expect("an error");
+    let d = first_error(crate::config::load(&inputs(
+        &[],
+        &[],
+        &["prometheus..replicas=1"],
+    )));
     assert!(d.message.contains("empty key in path"), "{}", d.message);
-    assert!(help_of(d).contains("dot-separated"));
+    assert!(help_of(&d).contains("dot-separated"));
 }
 
 #[test]
@@ -347,10 +320,7 @@ fn set_with_a_non_numeric_index_is_refused() {
 
 #[test]
 fn set_cannot_step_into_a_scalar() {
-    let result = crate::config::load(&inputs(&[], &[], &["cluster.name=x"]));
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = ds.iter().find(|d| d.is_error()).expect("an error");
+    let d = first_error(crate::config::load(&inputs(&[], &[], &["cluster.name=x"])));
     assert!(
         d.message.contains("`spec.cluster` is a string"),
         "{}",
@@ -360,15 +330,22 @@ fn set_cannot_step_into_a_scalar() {
 
 #[test]
 fn set_to_an_unknown_key_is_refused_with_a_suggestion() {
-    let result = crate::config::load(&inputs(&[], &[], &["prometheus.replica=3"]));
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = refused(
+        crate::config::load(&inputs(&[], &[], &["prometheus.replica=3"])),
         "spec.prometheus.replica",
         "unknown field `replica`",
     );
     assert!(help_of(&d).starts_with("did you mean `replicas`?"));
     assert_eq!(d.origin, Some(Origin::Set("prometheus.replica=3".into())));
+}
+
+/// Query's remote endpoints, as written.
+fn remote_endpoints(c: &MonitoringStack) -> Vec<String> {
+    c.spec
+        .thanos
+        .query
+        .remote_endpoints
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }

@@ -1,17 +1,15 @@
 //! Tests of the structural check: unknown keys, wrong types, malformed values, each at its
 //! `file:line:col`, and values set aside so the rules still run over the rest.
 
-use crate::config::testing::{all, at, config, expect, help_of, load_spec, load_text, position};
+use crate::config::testing::{
+    all, at, config, expect, help_of, load_spec, load_text, position, refused, rejects,
+};
 use crate::diagnostic::Severity;
 
 #[test]
 fn unknown_keys_are_refused_with_a_suggestion() {
-    let result = load_spec("prometheus: {replica: 3}");
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = rejects(
+        "prometheus: {replica: 3}",
         "spec.prometheus.replica",
         "unknown field `replica` in `spec.prometheus`",
     );
@@ -26,12 +24,8 @@ fn unknown_keys_are_refused_with_a_suggestion() {
 
 #[test]
 fn unknown_top_level_keys_are_refused() {
-    let result = load_text("apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nspce: {}\n");
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = refused(
+        load_text("apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nspce: {}\n"),
         "spce",
         "unknown field `spce` at the top level",
     );
@@ -41,10 +35,8 @@ fn unknown_top_level_keys_are_refused() {
 
 #[test]
 fn unknown_keys_far_from_any_field_get_no_suggestion() {
-    let ds = all(&load_spec("prometheus: {zzzzzz: 1}"));
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = rejects(
+        "prometheus: {zzzzzz: 1}",
         "spec.prometheus.zzzzzz",
         "unknown field",
     );
@@ -57,10 +49,8 @@ fn unknown_keys_far_from_any_field_get_no_suggestion() {
 
 #[test]
 fn wrong_types_are_refused() {
-    let ds = all(&load_spec("prometheus: {replicas: three}"));
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = rejects(
+        "prometheus: {replicas: three}",
         "spec.prometheus.replicas",
         "expected a whole number, found `three`",
     );
@@ -69,10 +59,8 @@ fn wrong_types_are_refused() {
 
 #[test]
 fn numbers_where_strings_belong_get_a_quoting_hint() {
-    let ds = all(&load_spec("cluster: 123"));
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = rejects(
+        "cluster: 123",
         "spec.cluster",
         "expected a string, found `123`",
     );
@@ -81,10 +69,8 @@ fn numbers_where_strings_belong_get_a_quoting_hint() {
 
 #[test]
 fn quoted_booleans_are_strings() {
-    let ds = all(&load_spec("ingress: {enabled: 'true'}"));
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = rejects(
+        "ingress: {enabled: 'true'}",
         "spec.ingress.enabled",
         "expected `true` or `false`, found `true`",
     );
@@ -97,10 +83,8 @@ fn unquoted_yes_and_no_are_strings_as_in_yaml_1_2() {
     // it is and a boolean field refuses it with the fix.
     let c = config(load_spec("cluster: no"));
     assert_eq!(c.spec.cluster, "no");
-    let ds = all(&load_spec("ingress: {enabled: no}"));
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = rejects(
+        "ingress: {enabled: no}",
         "spec.ingress.enabled",
         "expected `true` or `false`, found `no`",
     );
@@ -109,10 +93,8 @@ fn unquoted_yes_and_no_are_strings_as_in_yaml_1_2() {
 
 #[test]
 fn malformed_durations_are_refused() {
-    let ds = all(&load_spec("prometheus: {retention: 2x}"));
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = rejects(
+        "prometheus: {retention: 2x}",
         "spec.prometheus.retention",
         "`2x` is malformed",
     );
@@ -121,10 +103,8 @@ fn malformed_durations_are_refused() {
 
 #[test]
 fn malformed_quantities_are_refused() {
-    let ds = all(&load_spec("prometheus: {storage: {size: 20 GB}}"));
-    expect(
-        &ds,
-        Severity::Error,
+    rejects(
+        "prometheus: {storage: {size: 20 GB}}",
         "spec.prometheus.storage.size",
         "`20 GB` is malformed",
     );
@@ -132,10 +112,8 @@ fn malformed_quantities_are_refused() {
 
 #[test]
 fn invalid_label_names_are_refused_as_keys() {
-    let ds = all(&load_spec("externalLabels: {9x: a}"));
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = rejects(
+        "externalLabels: {9x: a}",
         "spec.externalLabels.9x",
         "`9x` is not a valid key here",
     );
@@ -144,10 +122,8 @@ fn invalid_label_names_are_refused_as_keys() {
 
 #[test]
 fn enum_values_are_refused_with_a_suggestion() {
-    let ds = all(&load_spec("objectStorage: {provider: filesystm}"));
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = rejects(
+        "objectStorage: {provider: filesystm}",
         "spec.objectStorage.provider",
         "`filesystm` is not an allowed value",
     );
@@ -161,10 +137,8 @@ fn enum_values_are_refused_with_a_suggestion() {
 
 #[test]
 fn numeric_enum_values_get_a_quoting_hint() {
-    let ds = all(&load_spec("kubernetesVersion: 1.30"));
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = rejects(
+        "kubernetesVersion: 1.30",
         "spec.kubernetesVersion",
         "is not an allowed value",
     );
@@ -177,12 +151,8 @@ fn numeric_enum_values_get_a_quoting_hint() {
 
 #[test]
 fn wrong_api_version_is_refused() {
-    let result = load_text("apiVersion: v1\nkind: MonitoringStack\n");
-    let ds = all(&result);
-    assert!(result.is_err());
-    let d = expect(
-        &ds,
-        Severity::Error,
+    let d = refused(
+        load_text("apiVersion: v1\nkind: MonitoringStack\n"),
         "apiVersion",
         "must be \"stackgen.dev/v1alpha1\"",
     );
@@ -191,10 +161,8 @@ fn wrong_api_version_is_refused() {
 
 #[test]
 fn missing_required_fields_of_list_items_are_refused() {
-    let ds = all(&load_spec("alertmanager: {receivers: [{webhook: null}]}"));
-    expect(
-        &ds,
-        Severity::Error,
+    rejects(
+        "alertmanager: {receivers: [{webhook: null}]}",
         "spec.alertmanager.receivers[0]",
         "missing required field `name`",
     );

@@ -115,13 +115,27 @@ pub(super) fn expect(
     d.clone()
 }
 
-/// The config is rejected, with an error at `path` whose message holds `fragment`.
+/// The config whose `spec` is `body` is rejected, with an error at `path` whose message holds
+/// `fragment`.
 #[track_caller]
 pub(super) fn rejects(body: &str, path: &str, fragment: &str) -> Diagnostic {
-    let result = load_spec(body);
+    refused(load_spec(body), path, fragment)
+}
+
+/// The run was refused, with an error at `path` whose message holds `fragment`.
+#[track_caller]
+pub(super) fn refused(result: Result<Loaded, Rejected>, path: &str, fragment: &str) -> Diagnostic {
     let ds = all(&result);
     assert!(result.is_err(), "config was accepted; diagnostics: {ds:#?}");
     expect(&ds, Severity::Error, path, fragment)
+}
+
+/// The run was refused; its first error, for findings that belong to no config path.
+#[track_caller]
+pub(super) fn first_error(result: Result<Loaded, Rejected>) -> Diagnostic {
+    let ds = all(&result);
+    assert!(result.is_err(), "config was accepted; diagnostics: {ds:#?}");
+    ds.into_iter().find(Diagnostic::is_error).expect("an error")
 }
 
 /// The config is accepted, with a warning at `path` whose message holds `fragment`.
