@@ -16,51 +16,56 @@ pub(super) fn compactor_is_a_singleton(spec: &Spec, f: &mut Findings) {
 }
 
 pub(super) fn replicas_are_highly_available(spec: &Spec, f: &mut Findings) {
-    let mut components = vec![
+    let (thanos, alertmanager, grafana) = (&spec.thanos, &spec.alertmanager, &spec.grafana);
+    // (deployed, path, name, replicas, warn when single)
+    let components = [
         (
+            true,
             "spec.prometheus.replicas",
             "Prometheus",
             spec.prometheus.replicas,
             true,
         ),
         (
+            true,
             "spec.thanos.query.replicas",
             "Thanos Query",
-            spec.thanos.query.replicas,
+            thanos.query.replicas,
             true,
         ),
         (
+            true,
             "spec.thanos.store.replicas",
             "Thanos Store",
-            spec.thanos.store.replicas,
+            thanos.store.replicas,
+            false,
+        ),
+        (
+            alertmanager.enabled,
+            "spec.alertmanager.replicas",
+            "Alertmanager",
+            alertmanager.replicas,
+            true,
+        ),
+        (
+            thanos.ruler.enabled,
+            "spec.thanos.ruler.replicas",
+            "Thanos Ruler",
+            thanos.ruler.replicas,
+            false,
+        ),
+        (
+            grafana.enabled,
+            "spec.grafana.replicas",
+            "Grafana",
+            grafana.replicas,
             false,
         ),
     ];
-    if spec.alertmanager.enabled {
-        components.push((
-            "spec.alertmanager.replicas",
-            "Alertmanager",
-            spec.alertmanager.replicas,
-            true,
-        ));
-    }
-    if spec.thanos.ruler.enabled {
-        components.push((
-            "spec.thanos.ruler.replicas",
-            "Thanos Ruler",
-            spec.thanos.ruler.replicas,
-            false,
-        ));
-    }
-    if spec.grafana.enabled {
-        components.push((
-            "spec.grafana.replicas",
-            "Grafana",
-            spec.grafana.replicas,
-            false,
-        ));
-    }
-    for (path, name, replicas, warn_single) in components {
+    for (deployed, path, name, replicas, warn_single) in components {
+        if !deployed {
+            continue;
+        }
         if replicas == 0 {
             f.error(path, "is 0".to_owned(), format!("{name} needs at least 1 replica; switch the component off with `enabled: false` where it can be"));
         } else if replicas == 1 && warn_single {
@@ -74,15 +79,19 @@ pub(super) fn replicas_are_highly_available(spec: &Spec, f: &mut Findings) {
 }
 
 pub(super) fn data_stays_on_volumes(spec: &Spec, f: &mut Findings) {
-    for (path, name) in [
-        ("spec.thanos.store.storage.persistent", "Store gateway"),
-        ("spec.thanos.compact.storage.persistent", "Compactor"),
+    let thanos = &spec.thanos;
+    for (path, name, persistent) in [
+        (
+            "spec.thanos.store.storage.persistent",
+            "Store gateway",
+            thanos.store.storage.persistent,
+        ),
+        (
+            "spec.thanos.compact.storage.persistent",
+            "Compactor",
+            thanos.compact.storage.persistent,
+        ),
     ] {
-        let persistent = if name == "Compactor" {
-            spec.thanos.compact.storage.persistent
-        } else {
-            spec.thanos.store.storage.persistent
-        };
         if !persistent {
             f.warn(
                 path,
