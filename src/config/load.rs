@@ -218,3 +218,7 @@ fn retag(mut node: Node, origin: &Origin) -> Node {
     };
     node
 }
+
+#[cfg(test)]
+#[path = "load_tests.rs"]
+mod tests;

@@ -7,6 +7,8 @@ pub mod model;
 pub mod profiles;
 mod structure;
 mod suggest;
+#[cfg(test)]
+mod testing;
 pub mod tree;
 pub mod types;
 pub mod validate;

@@ -13,6 +13,16 @@ use super::suggest;
 use super::tree::{Node, Path, Value};
 use crate::diagnostic::Diagnostic;
 
+/// What a structural finding leaves for serde and the rules that run after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    /// The value at the finding's path is wrong: it is set aside, so its default stands in and
+    /// the rest of the config can still be validated.
+    Value,
+    /// A required field is missing under the finding's path: there is no value to set aside.
+    Missing,
+}
+
 pub struct StructureChecker<'a> {
     root: &'a Json,
     patterns: HashMap<String, Option<Regex>>,
@@ -55,12 +65,9 @@ impl<'a> StructureChecker<'a> {
         schema
     }
 
-    fn report(&mut self, diagnostic: Diagnostic) {
-        if let Some(path) = diagnostic.path.as_deref().and_then(|p| Path::parse(p).ok())
-            && diagnostic
-                .message
-                .starts_with("missing required field")
-                .eq(&false)
+    fn report(&mut self, fault: Fault, diagnostic: Diagnostic) {
+        if fault == Fault::Value
+            && let Some(path) = diagnostic.path.as_deref().and_then(|p| Path::parse(p).ok())
         {
             self.rejected.push(path);
         }
@@ -80,6 +87,7 @@ impl<'a> StructureChecker<'a> {
         if let Some(expected) = schema.get("const") {
             if node.to_json() != *expected {
                 self.report(
+                    Fault::Value,
                     Diagnostic::error(format!("must be {expected}, found {}", show(node)))
                         .at(path.to_string())
                         .from_origin(Some(node.origin.clone())),
@@ -147,6 +155,7 @@ impl<'a> StructureChecker<'a> {
             help.push_str("; write the value in quotes, as YAML reads `1.30` as the number 1.3");
         }
         self.report(
+            Fault::Value,
             Diagnostic::error(format!("{} is not an allowed value", show(node)))
                 .at(path.to_string())
                 .from_origin(Some(node.origin.clone()))
@@ -208,7 +217,7 @@ impl<'a> StructureChecker<'a> {
         } else if let Some(description) = schema.get("description").and_then(Json::as_str) {
             diagnostic = diagnostic.help(first_sentence(description));
         }
-        self.report(diagnostic);
+        self.report(Fault::Value, diagnostic);
         false
     }
 
@@ -233,21 +242,7 @@ impl<'a> StructureChecker<'a> {
             }
             // Maps with constrained keys (label names) come out as `patternProperties`.
             if let Some(patterns) = schema.get("patternProperties").and_then(Json::as_object) {
-                let matching = patterns
-                    .iter()
-                    .find(|(p, _)| self.pattern(p).is_some_and(|re| re.is_match(key)));
-                match matching {
-                    Some((_, child_schema)) => self.walk(child, child_schema, &child_path),
-                    None => {
-                        let allowed: Vec<&str> = patterns.keys().map(String::as_str).collect();
-                        self.report(
-                            Diagnostic::error(format!("`{key}` is not a valid key here"))
-                                .at(child_path.to_string())
-                                .from_origin(child.key_origin.clone().or_else(|| Some(child.origin.clone())))
-                                .help(format!("keys must match {}: for label names, a letter or `_`, then letters, digits or `_`", quoted_list(&allowed))),
-                        );
-                    }
-                }
+                self.walk_pattern_key(key, child, patterns, &child_path);
                 continue;
             }
             match additional {
@@ -268,23 +263,63 @@ impl<'a> StructureChecker<'a> {
                 _ => {}
             }
         }
-        if let Some(required) = schema.get("required").and_then(Json::as_array) {
-            for name in required.iter().filter_map(Json::as_str) {
-                if !map.contains_key(name) {
-                    let help = properties
-                        .get(name)
-                        .map(|p| self.resolve(p))
-                        .and_then(|p| p.get("description"))
-                        .and_then(Json::as_str)
-                        .map(first_sentence);
-                    let mut d = Diagnostic::error(format!("missing required field `{name}`"))
-                        .at(path.to_string())
-                        .from_origin(Some(node.origin.clone()));
-                    if let Some(help) = help {
-                        d = d.help(format!("`{name}`: {help}"));
-                    }
-                    self.report(d);
+        self.check_required(node, map, schema, properties, path);
+    }
+
+    /// Walks a value whose key must match one of `patterns`, or reports the key.
+    fn walk_pattern_key(
+        &mut self,
+        key: &str,
+        child: &Node,
+        patterns: &'a Map<String, Json>,
+        child_path: &Path,
+    ) {
+        let matching = patterns
+            .iter()
+            .find(|(p, _)| self.pattern(p).is_some_and(|re| re.is_match(key)));
+        match matching {
+            Some((_, child_schema)) => self.walk(child, child_schema, child_path),
+            None => {
+                let allowed: Vec<&str> = patterns.keys().map(String::as_str).collect();
+                self.report(
+                    Fault::Value,
+                    Diagnostic::error(format!("`{key}` is not a valid key here"))
+                        .at(child_path.to_string())
+                        .from_origin(child.key_origin.clone().or_else(|| Some(child.origin.clone())))
+                        .help(format!("keys must match {}: for label names, a letter or `_`, then letters, digits or `_`", quoted_list(&allowed))),
+                );
+            }
+        }
+    }
+
+    /// Reports every required field `map` lacks. Its parent stays: setting that aside would
+    /// drop the fields the user did write, and the rules would then report the gap again.
+    fn check_required(
+        &mut self,
+        node: &Node,
+        map: &indexmap::IndexMap<String, Node>,
+        schema: &Json,
+        properties: &'a Map<String, Json>,
+        path: &Path,
+    ) {
+        let Some(required) = schema.get("required").and_then(Json::as_array) else {
+            return;
+        };
+        for name in required.iter().filter_map(Json::as_str) {
+            if !map.contains_key(name) {
+                let help = properties
+                    .get(name)
+                    .map(|p| self.resolve(p))
+                    .and_then(|p| p.get("description"))
+                    .and_then(Json::as_str)
+                    .map(first_sentence);
+                let mut d = Diagnostic::error(format!("missing required field `{name}`"))
+                    .at(path.to_string())
+                    .from_origin(Some(node.origin.clone()));
+                if let Some(help) = help {
+                    d = d.help(format!("`{name}`: {help}"));
                 }
+                self.report(Fault::Missing, d);
             }
         }
     }
@@ -307,6 +342,7 @@ impl<'a> StructureChecker<'a> {
             format!("in `{path}`")
         };
         self.report(
+            Fault::Value,
             Diagnostic::error(format!("unknown field `{key}` {place}"))
                 .at(path.key(key).to_string())
                 .from_origin(
@@ -346,6 +382,7 @@ impl<'a> StructureChecker<'a> {
                 "is malformed"
             };
             self.report(
+                Fault::Value,
                 Diagnostic::error(format!("{} {why}", show(node)))
                     .at(path.to_string())
                     .from_origin(Some(node.origin.clone()))
@@ -370,6 +407,7 @@ impl<'a> StructureChecker<'a> {
                 (None, None) => unreachable!("a bound was crossed"),
             };
             self.report(
+                Fault::Value,
                 Diagnostic::error(format!("{i} is out of range"))
                     .at(path.to_string())
                     .from_origin(Some(node.origin.clone()))
@@ -415,3 +453,7 @@ fn first_sentence(description: &str) -> String {
         .next()
         .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }
+
+#[cfg(test)]
+#[path = "structure_tests.rs"]
+mod tests;

@@ -1,0 +1,101 @@
+//! The Prometheus section, and the inline rule files that it and the Thanos Ruler evaluate.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{LogLevel, Resources, Storage};
+use crate::config::types::{Duration, LabelName};
+
+/// Prometheus servers, each with a Thanos sidecar that uploads its blocks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Prometheus {
+    /// Number of identical Prometheus replicas; Query deduplicates their series.
+    pub replicas: u32,
+    /// How long the local TSDB keeps data; long-term data lives in the bucket.
+    pub retention: Duration,
+    /// How often targets are scraped.
+    pub scrape_interval: Duration,
+    /// How often rules are evaluated.
+    pub evaluation_interval: Duration,
+    /// `--storage.tsdb.min-block-duration`; must equal `maxBlockDuration` for the sidecar to upload.
+    pub min_block_duration: Duration,
+    /// `--storage.tsdb.max-block-duration`; must equal `minBlockDuration` for the sidecar to upload.
+    pub max_block_duration: Duration,
+    /// The PersistentVolumeClaim each replica gets.
+    pub storage: Storage,
+    /// Resources of the prometheus container.
+    pub resources: Resources,
+    /// Resources of the thanos-sidecar container.
+    pub sidecar_resources: Resources,
+    /// Log level of Prometheus and its sidecar.
+    pub log_level: LogLevel,
+    /// Extra rule files (alerting and recording rules), written inline.
+    pub rule_files: Vec<RuleFile>,
+}
+
+impl Default for Prometheus {
+    fn default() -> Self {
+        Self {
+            replicas: 3,
+            retention: Duration::lit("24h"),
+            scrape_interval: Duration::lit("30s"),
+            evaluation_interval: Duration::lit("30s"),
+            min_block_duration: Duration::lit("2h"),
+            max_block_duration: Duration::lit("2h"),
+            storage: Storage::sized("20Gi"),
+            resources: Resources::new("500m", "2Gi", "4Gi"),
+            sidecar_resources: Resources::new("100m", "128Mi", "512Mi"),
+            log_level: LogLevel::Info,
+            rule_files: Vec::new(),
+        }
+    }
+}
+
+/// A Prometheus rule file written inline in the config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuleFile {
+    /// File name inside the rules ConfigMap, such as `team-a.rules.yaml`.
+    pub name: String,
+    /// Rule groups, as in a Prometheus rule file.
+    pub groups: Vec<RuleGroup>,
+}
+
+/// A Prometheus rule group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleGroup {
+    /// Group name, unique within its file.
+    pub name: String,
+    /// Evaluation interval of this group; the global one when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Duration>,
+    /// The rules, evaluated in order.
+    pub rules: Vec<Rule>,
+}
+
+/// An alerting rule (`alert`) or a recording rule (`record`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    /// Name of the alert (alerting rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<String>,
+    /// Name of the series to record (recording rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// PromQL expression.
+    pub expr: String,
+    /// How long the condition must hold before the alert fires.
+    #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
+    pub for_: Option<Duration>,
+    /// Labels added to the alert or recorded series.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<LabelName, String>,
+    /// Annotations of the alert.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<LabelName, String>,
+}

@@ -1,0 +1,163 @@
+//! The Thanos section: Query, Store gateway, Compactor and Ruler.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{LogLevel, Resources, RuleFile, Storage};
+use crate::config::types::{Duration, Endpoint, LabelName};
+
+/// The Thanos components.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Thanos {
+    /// Thanos Query: the global, deduplicated PromQL view.
+    pub query: Query,
+    /// Thanos Store gateway: serves the bucket's blocks over the Store API.
+    pub store: Store,
+    /// Thanos Compactor: compacts, downsamples and applies retention in the bucket.
+    pub compact: Compact,
+    /// Thanos Ruler: rules over the global view, stored in its own bucket.
+    pub ruler: Ruler,
+}
+
+/// Thanos Query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Query {
+    /// Number of Query replicas.
+    pub replicas: u32,
+    /// Store API (gRPC) endpoints of other clusters to federate, as `host:port`.
+    pub remote_endpoints: Vec<Endpoint>,
+    /// Resources of the query container.
+    pub resources: Resources,
+    /// Log level.
+    pub log_level: LogLevel,
+}
+
+impl Default for Query {
+    fn default() -> Self {
+        Self {
+            replicas: 2,
+            remote_endpoints: Vec::new(),
+            resources: Resources::new("250m", "512Mi", "2Gi"),
+            log_level: LogLevel::Info,
+        }
+    }
+}
+
+/// Thanos Store gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Store {
+    /// Number of Store gateway replicas (each serves the whole bucket).
+    pub replicas: u32,
+    /// Local cache volume (safe to lose, slow to rebuild).
+    pub storage: Storage,
+    /// Resources of the store container.
+    pub resources: Resources,
+    /// Log level.
+    pub log_level: LogLevel,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self {
+            replicas: 2,
+            storage: Storage::sized("10Gi"),
+            resources: Resources::new("250m", "1Gi", "2Gi"),
+            log_level: LogLevel::Info,
+        }
+    }
+}
+
+/// Thanos Compactor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Compact {
+    /// Must be 1: the compactor is a singleton per bucket.
+    pub replicas: u32,
+    /// Downsample to 5m resolution after 40h and to 1h after 10d.
+    pub downsampling: bool,
+    /// How long each resolution is kept in the bucket; `0d` keeps it forever.
+    pub retention: CompactRetention,
+    /// Scratch volume for compaction.
+    pub storage: Storage,
+    /// Resources of the compact container.
+    pub resources: Resources,
+    /// Log level.
+    pub log_level: LogLevel,
+}
+
+impl Default for Compact {
+    fn default() -> Self {
+        Self {
+            replicas: 1,
+            downsampling: true,
+            retention: CompactRetention::default(),
+            storage: Storage::sized("20Gi"),
+            resources: Resources::new("250m", "1Gi", "4Gi"),
+            log_level: LogLevel::Info,
+        }
+    }
+}
+
+/// Bucket retention per resolution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct CompactRetention {
+    /// Raw samples (`--retention.resolution-raw`).
+    pub raw: Duration,
+    /// 5-minute downsampled data (`--retention.resolution-5m`).
+    pub five_minutes: Duration,
+    /// 1-hour downsampled data (`--retention.resolution-1h`).
+    pub one_hour: Duration,
+}
+
+impl Default for CompactRetention {
+    fn default() -> Self {
+        Self {
+            raw: Duration::lit("30d"),
+            five_minutes: Duration::lit("180d"),
+            one_hour: Duration::lit("2y"),
+        }
+    }
+}
+
+/// Thanos Ruler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct Ruler {
+    /// Deploy the Ruler.
+    pub enabled: bool,
+    /// Number of Ruler replicas; above 1 each gets its own replica label.
+    pub replicas: u32,
+    /// Label set to the pod name on each Ruler replica; Query deduplicates on it too.
+    pub replica_label: LabelName,
+    /// The Ruler's own external labels; must differ from Prometheus's.
+    pub external_labels: BTreeMap<LabelName, String>,
+    /// Rule files evaluated over the global view, in addition to the built-in ones.
+    pub rule_files: Vec<RuleFile>,
+    /// Local TSDB volume.
+    pub storage: Storage,
+    /// Resources of the rule container.
+    pub resources: Resources,
+    /// Log level.
+    pub log_level: LogLevel,
+}
+
+impl Default for Ruler {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            replicas: 2,
+            replica_label: LabelName::lit("rule_replica"),
+            external_labels: BTreeMap::new(),
+            rule_files: Vec::new(),
+            storage: Storage::sized("10Gi"),
+            resources: Resources::new("100m", "256Mi", "1Gi"),
+            log_level: LogLevel::Info,
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The validation rules of DESIGN.md: each rule a function, every finding reported at once,
+//! each with the config path, the value, why, and how to fix it. One module per family of
+//! rules, with its tests beside it.
+
+mod alertmanager;
+mod endpoints;
+mod grafana;
+mod images;
+mod ingress;
+mod labels;
+mod object_storage;
+mod replicas;
+mod retention;
+mod rule_files;
+
+use super::model::MonitoringStack;
+use super::tree::{Node, Path};
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// Collects findings, each pointed at the merged tree's origin of its path.
+struct Findings<'a> {
+    tree: &'a Node,
+    out: Vec<Diagnostic>,
+}
+
+impl Findings<'_> {
+    fn push(&mut self, severity: Severity, path: &str, message: String, help: impl Into<String>) {
+        let origin = Path::parse(path).ok().map(|p| self.tree.origin_of(&p));
+        let mut d = match severity {
+            Severity::Error => Diagnostic::error(message),
+            Severity::Warning => Diagnostic::warning(message),
+        };
+        d = d.at(path).from_origin(origin).help(help);
+        self.out.push(d);
+    }
+    fn error(&mut self, path: &str, message: String, help: impl Into<String>) {
+        self.push(Severity::Error, path, message, help);
+    }
+    fn warn(&mut self, path: &str, message: String, help: impl Into<String>) {
+        self.push(Severity::Warning, path, message, help);
+    }
+}
+
+/// Runs every rule over a config that passed the structural check.
+pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
+    let mut f = Findings {
+        tree,
+        out: Vec::new(),
+    };
+    let spec = &config.spec;
+    replicas::compactor_is_a_singleton(spec, &mut f);
+    retention::block_durations_allow_upload(spec, &mut f);
+    retention::retention_survives_downsampling(spec, &mut f);
+    labels::labels_make_series_unique(spec, &mut f);
+    labels::sidecar_can_expand_variables(spec, &mut f);
+    object_storage::buckets_follow_provider_rules(spec, &mut f);
+    object_storage::object_storage_is_complete(spec, &mut f);
+    replicas::replicas_are_highly_available(spec, &mut f);
+    replicas::data_stays_on_volumes(spec, &mut f);
+    rule_files::rule_files_parse(
+        "spec.prometheus.ruleFiles",
+        &spec.prometheus.rule_files,
+        &mut f,
+    );
+    rule_files::rule_files_parse(
+        "spec.thanos.ruler.ruleFiles",
+        &spec.thanos.ruler.rule_files,
+        &mut f,
+    );
+    alertmanager::alertmanager_routes_resolve(spec, &mut f);
+    endpoints::remote_endpoints_are_unique(spec, &mut f);
+    ingress::exposed_uis_are_protected(spec, &mut f);
+    grafana::dashboards_have_data(spec, &mut f);
+    images::thanos_flags_match_the_image(spec, &mut f);
+    f.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate;
+    use crate::config::model::MonitoringStack;
+    use crate::config::testing::{diagnostics, expect};
+    use crate::config::tree::Node;
+    use crate::diagnostic::Severity;
+    use crate::source::Origin;
+
+    #[test]
+    fn defaults_break_no_rule() {
+        let defaults = MonitoringStack::default();
+        let tree = Node::from_json(
+            &serde_json::to_value(&defaults).expect("defaults serialize"),
+            &Origin::Default,
+        );
+        let findings = validate(&defaults, &tree);
+        assert!(
+            findings.iter().all(|d| !d.is_error()),
+            "defaults must validate: {findings:#?}"
+        );
+        // The only remark on the defaults is the open ingress, pointed at the built-in default.
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(
+            findings[0].path.as_deref(),
+            Some("spec.ingress.basicAuthSecret")
+        );
+        assert_eq!(findings[0].origin, Some(Origin::Default));
+    }
+
+    #[test]
+    fn every_finding_of_a_run_is_reported_at_once() {
+        let ds = diagnostics(
+            "
+            cluster: ''
+            prometheus: {replicas: 0}
+            thanos: {compact: {replicas: 3}}
+            ",
+        );
+        expect(&ds, Severity::Error, "spec.cluster", "is empty");
+        expect(&ds, Severity::Error, "spec.prometheus.replicas", "is 0");
+        expect(&ds, Severity::Error, "spec.thanos.compact.replicas", "is 3");
+    }
+}
