@@ -92,7 +92,7 @@ fn render(args: &RenderArgs) -> anyhow::Result<Status> {
         return check(dir, objects);
     }
     if let Some(dir) = &args.output_dir {
-        stackgen::output::write_directory(dir, &stackgen::output::directory_files(objects))
+        files::write_directory(dir, &stackgen::output::directory_files(objects))
             .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", dir.display()))?;
         eprintln!("wrote {} objects to {}", objects.len(), dir.display());
         return Ok(Status::Done);
