@@ -2,13 +2,20 @@
 //!
 //! `tests/golden/` holds one file per distinct output (`default.yaml`, `profiles/NAME.yaml`,
 //! `examples/NAME.yaml`); a case that renders, by design, what another renders is declared in
-//! [`SAME_AS`] and compared with that case's file, so it is still rendered and checked.
+//! [`SAME_AS`] and compared with that case's file. The Grafana dashboards, thousands of lines
+//! of JSON that every stream carries unchanged, live once in `dashboards/CONFIGMAP.yaml`;
+//! in the stream files each dashboard value is replaced by its digest and that file's name.
+//! Each case is still rendered in full: its dashboard ConfigMaps are compared with their
+//! dashboard files, the rest of its stream with its stream file.
 //!
 //! Refresh with `UPDATE_GOLDEN=1 cargo test --test integration golden` and read the diff
 //! like code. Never rewritten when `CI` is set, so CI cannot bless its own output.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use crate::support::Test;
 
@@ -24,6 +31,9 @@ const SAME_AS: &[(&str, &str)] = &[
         "examples/kustomize-base",
     ),
 ];
+
+/// Where the dashboards' golden files live, below `tests/golden`.
+const DASHBOARDS: &str = "dashboards";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -120,9 +130,90 @@ fn stream_file(case: &str) -> PathBuf {
     golden_root().join(format!("{}.yaml", golden_of(case)))
 }
 
+fn dashboard_file(config_map: &str) -> PathBuf {
+    golden_root()
+        .join(DASHBOARDS)
+        .join(format!("{config_map}.yaml"))
+}
+
 /// `UPDATE_GOLDEN=1`, and not in CI.
 fn updating() -> bool {
     std::env::var_os("UPDATE_GOLDEN").is_some() && std::env::var_os("CI").is_none()
+}
+
+/// A rendered stream as its golden files hold it.
+struct Split {
+    /// The stream, each dashboard value replaced by a reference to its dashboard file.
+    stream: String,
+    /// Each dashboard ConfigMap's name and the text of its dashboard file.
+    dashboards: Vec<(String, String)>,
+}
+
+/// A Grafana dashboard's ConfigMap: `grafana-dashboard-*`, holding only `.json` files.
+fn is_dashboard(object: &Value) -> bool {
+    object["kind"] == "ConfigMap"
+        && object["metadata"]["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("grafana-dashboard-"))
+        && object["data"]
+            .as_object()
+            .is_some_and(|d| !d.is_empty() && d.keys().all(|k| k.ends_with(".json")))
+}
+
+/// The documents of a stream, each with its trailing newline, without the `---` lines
+/// between them (literal blocks are indented, so a `---` line is always a separator).
+fn documents(stream: &str) -> Vec<String> {
+    let mut documents = vec![String::new()];
+    for line in stream.split_inclusive('\n') {
+        if line == "---\n" {
+            documents.push(String::new());
+        } else {
+            documents.last_mut().unwrap().push_str(line);
+        }
+    }
+    documents
+}
+
+/// Splits the dashboards off a rendered stream. The dashboard documents are rebuilt by the
+/// serializer stackgen emits with, and each must come out as it was rendered, so the
+/// stream file and the dashboard files together determine every byte of the output.
+fn split(stream: &str) -> Split {
+    let mut kept = Vec::new();
+    let mut dashboards = Vec::new();
+    for document in documents(stream) {
+        let object: Value = stackgen::yaml::from_str(&document).unwrap_or(Value::Null);
+        if !is_dashboard(&object) {
+            kept.push(document);
+            continue;
+        }
+        assert_eq!(
+            stackgen::yaml::to_string(&object),
+            document,
+            "a dashboard ConfigMap does not round-trip, so its golden files could not hold it"
+        );
+        let name = object["metadata"]["name"].as_str().unwrap().to_owned();
+        let mut reduced = object.clone();
+        for value in reduced["data"].as_object_mut().unwrap().values_mut() {
+            let digest = Sha256::digest(value.as_str().unwrap().as_bytes());
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            *value = json!(format!("sha256:{hex} {DASHBOARDS}/{name}.yaml"));
+        }
+        kept.push(stackgen::yaml::to_string(&reduced));
+        let golden = json!({
+            "apiVersion": object["apiVersion"],
+            "kind": "ConfigMap",
+            "data": object["data"],
+            "metadata": {"name": name},
+        });
+        let header = format!(
+            "# The data of ConfigMap `{name}` in every golden stream that names this file.\n"
+        );
+        dashboards.push((name, header + &stackgen::yaml::to_string(&golden)));
+    }
+    Split {
+        stream: kept.join("---\n"),
+        dashboards,
+    }
 }
 
 /// Compares `actual` with the golden file; rewrites the file instead when `write`.
@@ -157,9 +248,11 @@ fn golden_files_match_every_profile_and_example() {
     let mut cases = cases();
     cases.sort_by_key(|(name, _)| golden_of(name) != name);
     let mut failures = Vec::new();
+    let mut dashboards_seen: BTreeMap<String, String> = BTreeMap::new();
     for (name, args) in cases {
+        let split = split(&render(&args));
         let own = golden_of(&name) == name;
-        if let Err(e) = compare(&stream_file(&name), &render(&args), update && own) {
+        if let Err(e) = compare(&stream_file(&name), &split.stream, update && own) {
             let alias = if own {
                 String::new()
             } else {
@@ -169,6 +262,20 @@ fn golden_files_match_every_profile_and_example() {
                 )
             };
             failures.push(format!("{alias}{e}"));
+        }
+        // Every case's dashboards are compared with their files; a text already compared
+        // gives the same answer again, and only the first text may be written, so cases
+        // that disagree fail instead of overwriting each other.
+        for (config_map, text) in split.dashboards {
+            let seen = dashboards_seen.get(&config_map);
+            if seen == Some(&text) {
+                continue;
+            }
+            let write = update && seen.is_none();
+            if let Err(e) = compare(&dashboard_file(&config_map), &text, write) {
+                failures.push(format!("`{name}`: {e}"));
+            }
+            dashboards_seen.entry(config_map).or_insert(text);
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -200,13 +307,22 @@ fn golden_folder_holds_nothing_stale() {
         .iter()
         .map(|(name, _)| format!("{}.yaml", golden_of(name)))
         .collect();
+    let stream_texts: Vec<String> = streams
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(golden_root().join(f)).ok())
+        .collect();
+    // A dashboard file is live while a stream file names it.
     let stale: Vec<String> = golden_files()
         .into_iter()
-        .filter(|file| !streams.contains(file))
+        .filter(|file| {
+            let named = file.starts_with(&format!("{DASHBOARDS}/"))
+                && stream_texts.iter().any(|t| t.contains(&format!(" {file}")));
+            !streams.contains(file) && !named
+        })
         .collect();
     assert!(
         stale.is_empty(),
-        "golden files without a profile or example: {stale:?}"
+        "golden files without a profile, example or stream naming them: {stale:?}"
     );
 }
 
@@ -237,4 +353,25 @@ fn same_as_names_cases_with_their_own_golden_file() {
             "SAME_AS compares `{alias}` with `{primary}`, which is no case with its own golden file"
         );
     }
+}
+
+#[test]
+fn splitting_the_dashboards_off_keeps_every_other_byte() {
+    let stream = "apiVersion: v1\nkind: Namespace\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  board.json: |\n    {\n      \"a\": 1\n    }\nmetadata:\n  name: grafana-dashboard-x\n  namespace: monitoring\n---\napiVersion: v1\nkind: ConfigMap\ndata:\n  provider.yaml: |\n    ---\n    a: 1\nmetadata:\n  name: grafana-dashboard-provider\n";
+    let split = split(stream);
+    let documents = documents(&split.stream);
+    assert_eq!(documents.len(), 3, "{}", split.stream);
+    assert_eq!(documents[0], "apiVersion: v1\nkind: Namespace\n");
+    assert!(
+        documents[1].contains("board.json: sha256:")
+            && documents[1].ends_with("  name: grafana-dashboard-x\n  namespace: monitoring\n"),
+        "{}",
+        documents[1]
+    );
+    assert!(documents[2].contains("provider.yaml: |\n    ---\n    a: 1\n"));
+    let [(name, golden)] = split.dashboards.as_slice() else {
+        panic!("one dashboard expected: {:?}", split.dashboards.len());
+    };
+    assert_eq!(name, "grafana-dashboard-x");
+    assert!(golden.contains("data:\n  board.json: |\n    {\n      \"a\": 1\n    }\nmetadata:\n  name: grafana-dashboard-x\n"));
 }
