@@ -14,11 +14,7 @@ use stackgen::render::Object;
 pub fn read_against(path: &Path) -> Result<Vec<Json>> {
     let mut sources = Vec::new();
     if path.as_os_str() == "-" {
-        let mut text = String::new();
-        io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read `--against -` from stdin")?;
-        sources.push(("<stdin>".to_owned(), text));
+        sources.push(("<stdin>".to_owned(), read_stdin("`--against -`")?));
     } else if path.is_dir() {
         for file in walk(path)?.into_iter().filter(|f| is_manifest(f)) {
             let text = fs::read_to_string(&file)
@@ -37,6 +33,15 @@ pub fn read_against(path: &Path) -> Result<Vec<Json>> {
         objects.extend(parsed);
     }
     Ok(objects)
+}
+
+/// All of stdin; `what` names it in the error.
+pub fn read_stdin(what: &str) -> Result<String> {
+    let mut text = String::new();
+    io::stdin()
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {what} from stdin"))?;
+    Ok(text)
 }
 
 /// A YAML file holding objects: kustomization files are tooling, not objects.

@@ -3,7 +3,7 @@
 mod cli;
 mod files;
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -160,11 +160,7 @@ fn profiles() -> anyhow::Result<Status> {
 }
 
 fn krm() -> anyhow::Result<Status> {
-    let mut input = String::new();
-    io::stdin()
-        .read_to_string(&mut input)
-        .map_err(|e| anyhow::anyhow!("cannot read the ResourceList from stdin: {e}"))?;
-    let outcome = stackgen::krm::run(&input);
+    let outcome = stackgen::krm::run(&files::read_stdin("the ResourceList")?);
     for r in outcome.resource_list["results"]
         .as_array()
         .into_iter()
@@ -227,23 +223,29 @@ fn invoked_as_plugin() -> bool {
         .unwrap_or(false)
 }
 
-/// The whole pipeline on the command line's layers. Diagnostics go to stderr; `None` means
-/// the config was refused.
+/// The whole pipeline on the command line's layers; as [`through`].
 fn rendered(args: &InputArgs) -> anyhow::Result<Option<Rendered>> {
-    let rendered = settle(pipeline::run(&inputs(args)?, options(args)))?;
-    if let Some(r) = &rendered {
-        warn(&r.warnings, &r.sources);
-    }
-    Ok(rendered)
+    through(args, pipeline::run, |r| (&r.warnings, &r.sources))
 }
 
-/// The pipeline up to validation, for commands that print no objects; as [`rendered`].
+/// The pipeline up to validation, for commands that print no objects; as [`through`].
 fn validated(args: &InputArgs) -> anyhow::Result<Option<Valid>> {
-    let valid = settle(pipeline::validate(&inputs(args)?, options(args)))?;
-    if let Some(v) = &valid {
-        warn(&v.warnings, &v.sources);
+    through(args, pipeline::validate, |v| (&v.warnings, &v.sources))
+}
+
+/// Runs `stage` of the pipeline on the command line's layers. Diagnostics (a refused
+/// config's, or the warnings of an accepted one) go to stderr; `None` means refused.
+fn through<T>(
+    args: &InputArgs,
+    stage: fn(&Inputs, Options) -> Result<T, Failure>,
+    warnings: impl Fn(&T) -> (&[Diagnostic], &Sources),
+) -> anyhow::Result<Option<T>> {
+    let outcome = settle(stage(&inputs(args)?, options(args)))?;
+    if let Some(value) = &outcome {
+        let (diagnostics, sources) = warnings(value);
+        warn(diagnostics, sources);
     }
-    Ok(valid)
+    Ok(outcome)
 }
 
 fn options(args: &InputArgs) -> Options {
@@ -278,11 +280,7 @@ fn inputs(args: &InputArgs) -> anyhow::Result<Inputs> {
     let mut documents = Vec::new();
     for path in &args.configs {
         let (name, text) = if path.as_os_str() == "-" {
-            let mut text = String::new();
-            io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| anyhow::anyhow!("cannot read the config from stdin: {e}"))?;
-            ("<stdin>".to_owned(), text)
+            ("<stdin>".to_owned(), files::read_stdin("the config")?)
         } else {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 anyhow::anyhow!("cannot read config file `{}`: {e}", path.display())

@@ -86,6 +86,19 @@ pub fn cases() -> Vec<(String, Vec<String>)> {
 
 /// Every `monitoring-stack.yaml` in a folder below `dir`, sorted.
 fn nested_example_configs(dir: &Path) -> Vec<PathBuf> {
+    files_below(dir)
+        .into_iter()
+        .filter(|path| {
+            path.parent() != Some(dir)
+                && path
+                    .file_name()
+                    .is_some_and(|n| n == "monitoring-stack.yaml")
+        })
+        .collect()
+}
+
+/// Every file below `dir`, sorted.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
@@ -93,11 +106,7 @@ fn nested_example_configs(dir: &Path) -> Vec<PathBuf> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 pending.push(path);
-            } else if folder != dir
-                && path
-                    .file_name()
-                    .is_some_and(|n| n == "monitoring-stack.yaml")
-            {
+            } else {
                 found.push(path);
             }
         }
@@ -284,21 +293,13 @@ fn golden_files_match_every_profile_and_example() {
 /// Every file below `tests/golden`, relative to it, with `/` separators.
 fn golden_files() -> Vec<String> {
     let root = golden_root();
-    let mut found = Vec::new();
-    let mut pending = vec![root.clone()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let relative = path.strip_prefix(&root).unwrap().to_string_lossy();
-                found.push(relative.replace('\\', "/"));
-            }
-        }
-    }
-    found.sort();
-    found
+    files_below(&root)
+        .iter()
+        .map(|path| {
+            let relative = path.strip_prefix(&root).unwrap().to_string_lossy();
+            relative.replace('\\', "/")
+        })
+        .collect()
 }
 
 #[test]
