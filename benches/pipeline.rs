@@ -7,7 +7,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use stackgen::config::{self, Document, Inputs};
+use stackgen::config::{Document, Inputs};
+use stackgen::pipeline::{self, Options};
 
 fn measure(name: &str, runs: usize, mut f: impl FnMut()) {
     f(); // warm caches and lazily built statics
@@ -60,21 +61,21 @@ fn main() {
         }],
         sets: vec!["prometheus.replicas=5".to_owned()],
     };
+    let options = Options::default();
     measure("load + validate (profile, file, --set)", 200, || {
-        black_box(config::load(black_box(&eks)).unwrap());
+        black_box(pipeline::validate(black_box(&eks), options).unwrap());
     });
-    let loaded = config::load(&eks).unwrap();
+    let valid = pipeline::validate(&eks, options).unwrap();
     measure("render + check (every object round-tripped)", 100, || {
-        black_box(stackgen::render::render(black_box(&loaded.config)).unwrap());
+        black_box(black_box(valid.clone()).render().unwrap());
     });
-    let objects = stackgen::render::render(&loaded.config).unwrap();
+    let rendered = pipeline::run(&eks, options).unwrap();
     measure("emit YAML stream", 100, || {
-        black_box(stackgen::output::yaml_stream(black_box(&objects)));
+        black_box(stackgen::output::yaml_stream(black_box(&rendered.objects)));
     });
     measure("whole pipeline: defaults → YAML", 100, || {
-        let loaded = config::load(&Inputs::default()).unwrap();
-        let objects = stackgen::render::render(&loaded.config).unwrap();
-        black_box(stackgen::output::yaml_stream(&objects));
+        let rendered = pipeline::run(&Inputs::default(), Options::default()).unwrap();
+        black_box(stackgen::output::yaml_stream(&rendered.objects));
     });
     let (before, after) = streams(1000);
     measure("diff of two 1,000-object streams (100 changed)", 20, || {

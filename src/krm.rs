@@ -9,10 +9,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::config::{self, Document, Inputs};
+use crate::config::{Document, Inputs};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::diff::Key;
-use crate::render::{self, Object};
+use crate::pipeline::{self, Failure, Options};
+use crate::render::Object;
 
 /// Annotation that marks what this function generated, naming the stack.
 pub const GENERATED_BY: &str = "stackgen.dev/generated-by";
@@ -26,97 +27,103 @@ pub struct Outcome {
 
 /// Runs the function over a ResourceList (YAML or JSON).
 pub fn run(input: &str) -> Outcome {
-    let list: Json = match crate::yaml::from_str(input) {
-        Ok(list) => list,
-        Err(e) => {
-            let message = format!(
-                "input is not a ResourceList: {}",
-                e.to_string().lines().next().unwrap_or_default()
-            );
-            return failure(Vec::new(), vec![result_of(&Diagnostic::error(message))]);
+    let (items, function_config) = match read(input) {
+        Ok(read) => read,
+        Err(refused) => return refused,
+    };
+    let inputs = Inputs {
+        documents: vec![Document {
+            name: "functionConfig".to_owned(),
+            text: crate::yaml::to_string(&strip_tooling_metadata(&function_config)),
+        }],
+        ..Inputs::default()
+    };
+    let rendered = match pipeline::run(&inputs, Options::default()) {
+        Ok(rendered) => rendered,
+        Err(Failure::Internal { error, .. }) => {
+            return failure(items, vec![error_result(error.to_string())]);
+        }
+        Err(refused) => {
+            return failure(items, refused.diagnostics().iter().map(result_of).collect());
         }
     };
+    let stack = rendered.config.metadata.name.to_string();
+    match keep(&items, &rendered.objects, &stack) {
+        Ok(mut kept) => {
+            kept.extend(rendered.objects.iter().map(|o| generated_item(o, &stack)));
+            let results = rendered.warnings.iter().map(result_of).collect();
+            Outcome {
+                resource_list: resource_list(kept, results),
+                failed: false,
+            }
+        }
+        Err(clashes) => failure(items, clashes),
+    }
+}
+
+/// The list's items and its function config, or the failure to give back.
+fn read(input: &str) -> Result<(Vec<Json>, Json), Outcome> {
+    let list: Json = crate::yaml::from_str(input).map_err(|e| {
+        let message = format!(
+            "input is not a ResourceList: {}",
+            e.to_string().lines().next().unwrap_or_default()
+        );
+        failure(Vec::new(), vec![error_result(message)])
+    })?;
     let items = match list.get("items") {
         Some(Json::Array(items)) => items.clone(),
         None | Some(Json::Null) => Vec::new(),
         Some(_) => {
-            return failure(
-                Vec::new(),
-                vec![result_of(&Diagnostic::error(
-                    "`items` of the ResourceList must be a list",
-                ))],
-            );
+            let message = "`items` of the ResourceList must be a list";
+            return Err(failure(Vec::new(), vec![error_result(message)]));
         }
     };
     if list.get("kind").and_then(Json::as_str) != Some("ResourceList") {
-        return failure(
-            items,
-            vec![result_of(&Diagnostic::error(
-                "input is not a ResourceList (`kind: ResourceList`)",
-            ))],
-        );
+        let message = "input is not a ResourceList (`kind: ResourceList`)";
+        return Err(failure(items, vec![error_result(message)]));
     }
-    let Some(function_config) = list.get("functionConfig").filter(|c| !c.is_null()) else {
-        return failure(
-            items,
-            vec![result_of(&Diagnostic::error(
-                "no `functionConfig`: give the function a MonitoringStack (kpt `--fn-config FILE`)",
-            ))],
-        );
-    };
-    let document = Document {
-        name: "functionConfig".to_owned(),
-        text: crate::yaml::to_string(&strip_tooling_metadata(function_config)),
-    };
-    let loaded = match config::load(&Inputs {
-        documents: vec![document],
-        ..Inputs::default()
-    }) {
-        Ok(loaded) => loaded,
-        Err(rejected) => {
-            return failure(items, rejected.diagnostics.iter().map(result_of).collect());
+    match list.get("functionConfig").filter(|c| !c.is_null()) {
+        Some(function_config) => Ok((items, function_config.clone())),
+        None => {
+            let message =
+                "no `functionConfig`: give the function a MonitoringStack (kpt `--fn-config FILE`)";
+            Err(failure(items, vec![error_result(message)]))
         }
-    };
-    let objects = match render::render(&loaded.config) {
-        Ok(objects) => objects,
-        Err(e) => return failure(items, vec![result_of(&Diagnostic::error(e.to_string()))]),
-    };
-    let stack = loaded.config.metadata.name.to_string();
+    }
+}
+
+/// The input items that stay beside the new objects, or the clashes as results.
+///
+/// What this stack generated before goes; so does anything generated (by any stack name) in
+/// the place of a new object, or renaming a stack would leave every object twice. A
+/// package's own object in such a place is a clash the user must resolve.
+fn keep(items: &[Json], objects: &[Object], stack: &str) -> Result<Vec<Json>, Vec<Json>> {
     let generated: BTreeSet<Key> = objects.iter().map(|o| Key::of(&o.value)).collect();
-    // What this stack generated before goes; so does anything generated (by any stack name)
-    // in the place of a new object, or renaming a stack would leave every object twice.
-    // A package's own object in such a place is a clash the user must resolve.
     let mut kept = Vec::new();
     let mut clashes = Vec::new();
-    for item in items.iter().cloned() {
-        let collides = generated.contains(&Key::of(&item));
-        match (marker(&item), collides) {
+    for item in items {
+        let collides = generated.contains(&Key::of(item));
+        match (marker(item), collides) {
             (Some(by), _) if by == stack => {}
             (Some(_), true) => {}
-            (None, true) => clashes.push(Key::of(&item)),
-            _ => kept.push(item),
+            (None, true) => clashes.push(Key::of(item)),
+            _ => kept.push(item.clone()),
         }
     }
-    if !clashes.is_empty() {
-        let results = clashes
-            .iter()
-            .map(|key| {
-                result_of(
-                    &Diagnostic::error(format!(
-                        "the package already holds {key}, which the stack generates"
-                    ))
-                    .help("remove or rename the package's object, or switch the component off"),
-                )
-            })
-            .collect();
-        return failure(items, results);
+    if clashes.is_empty() {
+        return Ok(kept);
     }
-    kept.extend(objects.iter().map(|o| generated_item(o, &stack)));
-    let results: Vec<Json> = loaded.warnings.iter().map(result_of).collect();
-    Outcome {
-        resource_list: resource_list(kept, results),
-        failed: false,
-    }
+    Err(clashes
+        .iter()
+        .map(|key| {
+            result_of(
+                &Diagnostic::error(format!(
+                    "the package already holds {key}, which the stack generates"
+                ))
+                .help("remove or rename the package's object, or switch the component off"),
+            )
+        })
+        .collect())
 }
 
 /// kustomize and kpt annotate the config they pass; those annotations are theirs, not
@@ -179,6 +186,10 @@ fn failure(items: Vec<Json>, results: Vec<Json>) -> Outcome {
         resource_list: resource_list(items, results),
         failed: true,
     }
+}
+
+fn error_result(message: impl Into<String>) -> Json {
+    result_of(&Diagnostic::error(message))
 }
 
 /// A diagnostic as a KRM result: the config path in the message and as `field.path`.

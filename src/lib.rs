@@ -2,13 +2,15 @@
 //! monitoring stack out.
 //!
 //! The pipeline is load → merge → validate (`config`) → render → check (`render`) → emit
-//! (`output`). Everything here is pure: the binary does the I/O.
+//! (`output`), and `pipeline::run` is all of it up to the checked objects in one call.
+//! Everything here is pure: the binary does the I/O.
 
 pub mod config;
 pub mod diagnostic;
 pub mod diff;
 pub mod krm;
 pub mod output;
+pub mod pipeline;
 pub mod render;
 pub mod source;
 pub mod yaml;

@@ -3,35 +3,53 @@
 mod cli;
 mod files;
 
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use cli::{Cli, Color, Command, DiffFormat, Format, InputArgs, PluginCommand};
-use stackgen::config::{self, Document, Inputs, Loaded};
-use stackgen::diagnostic::render_all;
-
-/// Exit codes, as diff(1): 0 ok, 1 invalid or different, 2 trouble.
-const INVALID: u8 = 1;
-const TROUBLE: u8 = 2;
+use cli::{
+    Cli, Color, Command, DiffArgs, DiffFormat, Format, InitArgs, InputArgs, PluginCommand,
+    RenderArgs,
+};
+use stackgen::config::{self, Document, Inputs};
+use stackgen::diagnostic::{Diagnostic, render_all};
+use stackgen::pipeline::{self, Failure, Options, Rendered, Valid};
+use stackgen::source::Sources;
 
 /// The name kustomize runs an exec plugin by: `<group>/<version>/<lowercase kind>/<Kind>`.
 const PLUGIN_NAME: &str = "MonitoringStack";
+
+/// Exit code for trouble: a usage error, or I/O that failed.
+const TROUBLE: u8 = 2;
+
+/// How a command ended. An `Err` from a command is the third way: trouble, exit 2.
+enum Status {
+    /// Exit 0.
+    Done,
+    /// Exit 1, as diff(1): the config is invalid, or `diff` and `render --check` found
+    /// differences.
+    Failed,
+}
 
 fn main() -> ExitCode {
     if invoked_as_plugin() {
         return exec_plugin();
     }
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    match Cli::try_parse() {
+        Ok(cli) => exit(run(cli.command)),
         Err(e) => {
-            let code = if e.use_stderr() { TROUBLE } else { 0 };
             let _ = e.print();
-            return ExitCode::from(code);
+            ExitCode::from(if e.use_stderr() { TROUBLE } else { 0 })
         }
-    };
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
+    }
+}
+
+/// The exit code of a command: 0 done, 1 failed, 2 trouble (said on stderr).
+fn exit(result: anyhow::Result<Status>) -> ExitCode {
+    match result {
+        Ok(Status::Done) => ExitCode::SUCCESS,
+        Ok(Status::Failed) => ExitCode::from(1),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(TROUBLE)
@@ -39,199 +57,143 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<u8> {
-    match cli.command {
-        Command::Validate(inputs) => {
-            let Some(loaded) = load(&inputs)? else {
-                return Ok(INVALID);
-            };
-            eprintln!("config is valid{}", warnings_suffix(&loaded));
-            Ok(0)
-        }
-        Command::Render(args) => {
-            let Some(loaded) = load(&args.inputs)? else {
-                return Ok(INVALID);
-            };
-            let objects = stackgen::render::render(&loaded.config)?;
-            if let Some(dir) = &args.check {
-                let stale = files::stale_files(dir, &objects)?;
-                for line in &stale {
-                    eprintln!("{line}");
-                }
-                if stale.is_empty() {
-                    eprintln!("{} is up to date", dir.display());
-                    return Ok(0);
-                }
-                eprintln!(
-                    "{} is not what `stackgen render -o {}` writes: re-render it and commit",
-                    dir.display(),
-                    dir.display()
-                );
-                return Ok(INVALID);
-            }
-            match &args.output_dir {
-                Some(dir) => {
-                    let files = stackgen::output::directory_files(&objects);
-                    stackgen::output::write_directory(dir, &files)
-                        .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", dir.display()))?;
-                    eprintln!("wrote {} objects to {}", objects.len(), dir.display());
-                    Ok(0)
-                }
-                None => match args.format {
-                    Format::Yaml => emit(stackgen::output::yaml_stream(&objects).as_bytes()),
-                    Format::Json => emit(stackgen::output::json_list(&objects).as_bytes()),
-                },
-            }
-        }
-        Command::Diff(args) => {
-            let before = files::read_against(&args.against)?;
-            let Some(loaded) = load(&args.inputs)? else {
-                return Ok(INVALID);
-            };
-            let objects = stackgen::render::render(&loaded.config)?;
-            let after: Vec<serde_json::Value> = objects.into_iter().map(|o| o.value).collect();
-            let report = stackgen::diff::compare(&before, &after);
-            let text = match args.format {
-                DiffFormat::Json => {
-                    format!("{}\n", serde_json::to_string_pretty(&report.to_json())?)
-                }
-                DiffFormat::Text => {
-                    let color = match args.color {
-                        Color::Always => true,
-                        Color::Never => false,
-                        Color::Auto => io::stdout().is_terminal(),
-                    };
-                    report.to_text(color)
-                }
-            };
-            emit(text.as_bytes())?;
-            Ok(if report.is_empty() || args.exit_zero {
-                0
-            } else {
-                INVALID
-            })
-        }
-        Command::Schema => {
-            let schema = serde_json::to_string_pretty(&config::schema())?;
-            emit(format!("{schema}\n").as_bytes())
-        }
-        Command::Profiles => {
-            let width = config::profiles::all()
-                .iter()
-                .map(|p| p.name.len())
-                .max()
-                .unwrap_or(0);
-            let mut out = String::new();
-            for p in config::profiles::all() {
-                out.push_str(&format!("{:width$}  {}\n", p.name, p.summary));
-            }
-            emit(out.as_bytes())
-        }
-        Command::Krm => {
-            let mut input = String::new();
-            io::stdin()
-                .read_to_string(&mut input)
-                .map_err(|e| anyhow::anyhow!("cannot read the ResourceList from stdin: {e}"))?;
-            let outcome = stackgen::krm::run(&input);
-            if let Some(results) = outcome.resource_list["results"].as_array() {
-                for r in results {
-                    eprintln!(
-                        "{}: {}",
-                        r["severity"].as_str().unwrap_or("info"),
-                        r["message"].as_str().unwrap_or_default()
-                    );
-                }
-            }
-            emit(stackgen::yaml::to_string(&outcome.resource_list).as_bytes())?;
-            Ok(if outcome.failed { INVALID } else { 0 })
-        }
-        Command::Plugin(PluginCommand::Install { dir }) => {
-            let path = files::install_plugin(dir, PLUGIN_NAME)?;
-            println!("{}", path.display());
-            Ok(0)
-        }
-        Command::Init(args) => {
-            let inputs = InputArgs {
-                profiles: args.profiles.clone(),
-                ..InputArgs::default()
-            };
-            let Some(loaded) = load(&inputs)? else {
-                return Ok(INVALID);
-            };
-            emit(config::init::starter(&loaded.config, &args.profiles).as_bytes())
-        }
+fn run(command: Command) -> anyhow::Result<Status> {
+    match command {
+        Command::Validate(inputs) => validate(&inputs),
+        Command::Render(args) => render(&args),
+        Command::Diff(args) => diff(&args),
+        Command::Schema => schema(),
+        Command::Profiles => profiles(),
+        Command::Krm => krm(),
+        Command::Plugin(PluginCommand::Install { dir }) => plugin_install(dir),
+        Command::Init(args) => init(&args),
     }
 }
 
-fn warnings_suffix(loaded: &Loaded) -> String {
-    match loaded.warnings.len() {
+fn validate(args: &InputArgs) -> anyhow::Result<Status> {
+    let Some(valid) = validated(args)? else {
+        return Ok(Status::Failed);
+    };
+    let suffix = match valid.warnings.len() {
         0 => String::new(),
         1 => " (1 warning)".to_owned(),
         n => format!(" ({n} warnings)"),
-    }
-}
-
-/// Reads the layers and loads the config; diagnostics go to stderr. `None` means invalid
-/// (or, under `--strict`, warned about).
-fn load(args: &InputArgs) -> anyhow::Result<Option<Loaded>> {
-    let mut documents = Vec::new();
-    for path in &args.configs {
-        let (name, text) = if path.as_os_str() == "-" {
-            let mut text = String::new();
-            io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| anyhow::anyhow!("cannot read the config from stdin: {e}"))?;
-            ("<stdin>".to_owned(), text)
-        } else {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                anyhow::anyhow!("cannot read config file `{}`: {e}", path.display())
-            })?;
-            (path.display().to_string(), text)
-        };
-        documents.push(Document { name, text });
-    }
-    let inputs = Inputs {
-        profiles: args.profiles.clone(),
-        documents,
-        sets: args.sets.clone(),
     };
-    match config::load(&inputs) {
-        Ok(loaded) => {
-            if !loaded.warnings.is_empty() {
-                eprint!("{}", render_all(&loaded.warnings, &loaded.sources));
-                if args.strict {
-                    eprintln!("refusing the config: --strict turns warnings into errors");
-                    return Ok(None);
-                }
-            }
-            Ok(Some(loaded))
-        }
-        Err(rejected) => {
-            eprint!("{}", render_all(&rejected.diagnostics, &rejected.sources));
-            Ok(None)
-        }
+    eprintln!("config is valid{suffix}");
+    Ok(Status::Done)
+}
+
+fn render(args: &RenderArgs) -> anyhow::Result<Status> {
+    let Some(rendered) = rendered(&args.inputs)? else {
+        return Ok(Status::Failed);
+    };
+    let objects = &rendered.objects;
+    if let Some(dir) = &args.check {
+        return check(dir, objects);
+    }
+    if let Some(dir) = &args.output_dir {
+        files::write_directory(dir, &stackgen::output::directory_files(objects))
+            .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", dir.display()))?;
+        eprintln!("wrote {} objects to {}", objects.len(), dir.display());
+        return Ok(Status::Done);
+    }
+    match args.format {
+        Format::Yaml => emit(stackgen::output::yaml_stream(objects).as_bytes()),
+        Format::Json => emit(stackgen::output::json_list(objects).as_bytes()),
     }
 }
 
-/// Writes all of `bytes` to stdout; a closed pipe (`stackgen render | head`) is not an error.
-fn emit(bytes: &[u8]) -> anyhow::Result<u8> {
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(0),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
-        Err(e) => Err(anyhow::anyhow!("cannot write to stdout: {e}")),
+/// `render --check DIR`: names every file `-o DIR` would add, change or remove.
+fn check(dir: &Path, objects: &[stackgen::render::Object]) -> anyhow::Result<Status> {
+    let stale = files::stale_files(dir, objects)?;
+    for line in &stale {
+        eprintln!("{line}");
     }
+    if stale.is_empty() {
+        eprintln!("{} is up to date", dir.display());
+        return Ok(Status::Done);
+    }
+    eprintln!(
+        "{} is not what `stackgen render -o {}` writes: re-render it and commit",
+        dir.display(),
+        dir.display()
+    );
+    Ok(Status::Failed)
 }
 
-fn invoked_as_plugin() -> bool {
-    std::env::args_os()
-        .next()
-        .and_then(|arg0| {
-            std::path::Path::new(&arg0)
-                .file_name()
-                .map(|n| n == PLUGIN_NAME)
-        })
-        .unwrap_or(false)
+fn diff(args: &DiffArgs) -> anyhow::Result<Status> {
+    let before = files::read_against(&args.against)?;
+    let Some(rendered) = rendered(&args.inputs)? else {
+        return Ok(Status::Failed);
+    };
+    let after: Vec<serde_json::Value> = rendered.objects.into_iter().map(|o| o.value).collect();
+    let report = stackgen::diff::compare(&before, &after);
+    let text = match args.format {
+        DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report.to_json())?),
+        DiffFormat::Text => report.to_text(match args.color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => io::stdout().is_terminal(),
+        }),
+    };
+    emit(text.as_bytes())?;
+    Ok(if report.is_empty() || args.exit_zero {
+        Status::Done
+    } else {
+        Status::Failed
+    })
+}
+
+fn schema() -> anyhow::Result<Status> {
+    let schema = serde_json::to_string_pretty(&config::schema())?;
+    emit(format!("{schema}\n").as_bytes())
+}
+
+fn profiles() -> anyhow::Result<Status> {
+    let all = config::profiles::all();
+    let width = all.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let lines: String = all
+        .iter()
+        .map(|p| format!("{:width$}  {}\n", p.name, p.summary))
+        .collect();
+    emit(lines.as_bytes())
+}
+
+fn krm() -> anyhow::Result<Status> {
+    let outcome = stackgen::krm::run(&files::read_stdin("the ResourceList")?);
+    for r in outcome.resource_list["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        eprintln!(
+            "{}: {}",
+            r["severity"].as_str().unwrap_or("info"),
+            r["message"].as_str().unwrap_or_default()
+        );
+    }
+    emit(stackgen::yaml::to_string(&outcome.resource_list).as_bytes())?;
+    Ok(if outcome.failed {
+        Status::Failed
+    } else {
+        Status::Done
+    })
+}
+
+fn plugin_install(dir: Option<PathBuf>) -> anyhow::Result<Status> {
+    println!("{}", files::install_plugin(dir, PLUGIN_NAME)?.display());
+    Ok(Status::Done)
+}
+
+fn init(args: &InitArgs) -> anyhow::Result<Status> {
+    let inputs = InputArgs {
+        profiles: args.profiles.clone(),
+        ..InputArgs::default()
+    };
+    let Some(valid) = validated(&inputs)? else {
+        return Ok(Status::Failed);
+    };
+    emit(config::init::starter(&valid.config, &args.profiles).as_bytes())
 }
 
 /// kustomize's exec-plugin protocol: one argument, the generator config file; manifests on
@@ -248,18 +210,98 @@ fn exec_plugin() -> ExitCode {
         configs: vec![config.into()],
         ..InputArgs::default()
     };
-    let result = load(&inputs).and_then(|loaded| match loaded {
-        None => Ok(INVALID),
-        Some(loaded) => {
-            let objects = stackgen::render::render(&loaded.config)?;
-            emit(stackgen::output::yaml_stream(&objects).as_bytes())
+    exit(rendered(&inputs).and_then(|rendered| match rendered {
+        Some(rendered) => emit(stackgen::output::yaml_stream(&rendered.objects).as_bytes()),
+        None => Ok(Status::Failed),
+    }))
+}
+
+fn invoked_as_plugin() -> bool {
+    std::env::args_os()
+        .next()
+        .and_then(|arg0| Path::new(&arg0).file_name().map(|n| n == PLUGIN_NAME))
+        .unwrap_or(false)
+}
+
+/// The whole pipeline on the command line's layers; as [`through`].
+fn rendered(args: &InputArgs) -> anyhow::Result<Option<Rendered>> {
+    through(args, pipeline::run, |r| (&r.warnings, &r.sources))
+}
+
+/// The pipeline up to validation, for commands that print no objects; as [`through`].
+fn validated(args: &InputArgs) -> anyhow::Result<Option<Valid>> {
+    through(args, pipeline::validate, |v| (&v.warnings, &v.sources))
+}
+
+/// Runs `stage` of the pipeline on the command line's layers. Diagnostics (a refused
+/// config's, or the warnings of an accepted one) go to stderr; `None` means refused.
+fn through<T>(
+    args: &InputArgs,
+    stage: fn(&Inputs, Options) -> Result<T, Failure>,
+    warnings: impl Fn(&T) -> (&[Diagnostic], &Sources),
+) -> anyhow::Result<Option<T>> {
+    let outcome = settle(stage(&inputs(args)?, options(args)))?;
+    if let Some(value) = &outcome {
+        let (diagnostics, sources) = warnings(value);
+        warn(diagnostics, sources);
+    }
+    Ok(outcome)
+}
+
+fn options(args: &InputArgs) -> Options {
+    Options {
+        strict: args.strict,
+    }
+}
+
+/// A refused config's diagnostics go to stderr (`None`); an internal error is trouble.
+fn settle<T>(result: Result<T, Failure>) -> anyhow::Result<Option<T>> {
+    let failure = match result {
+        Ok(value) => return Ok(Some(value)),
+        Err(failure) => failure,
+    };
+    warn(failure.diagnostics(), failure.sources());
+    match failure {
+        Failure::Invalid { .. } => Ok(None),
+        Failure::Strict { .. } => {
+            eprintln!("refusing the config: --strict turns warnings into errors");
+            Ok(None)
         }
-    });
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(TROUBLE)
-        }
+        Failure::Internal { error, .. } => Err(error.into()),
+    }
+}
+
+fn warn(diagnostics: &[Diagnostic], sources: &Sources) {
+    eprint!("{}", render_all(diagnostics, sources));
+}
+
+/// Reads the config layers: every `-c` file (`-` is stdin), then the profiles and `--set`s.
+fn inputs(args: &InputArgs) -> anyhow::Result<Inputs> {
+    let mut documents = Vec::new();
+    for path in &args.configs {
+        let (name, text) = if path.as_os_str() == "-" {
+            ("<stdin>".to_owned(), files::read_stdin("the config")?)
+        } else {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                anyhow::anyhow!("cannot read config file `{}`: {e}", path.display())
+            })?;
+            (path.display().to_string(), text)
+        };
+        documents.push(Document { name, text });
+    }
+    Ok(Inputs {
+        profiles: args.profiles.clone(),
+        documents,
+        sets: args.sets.clone(),
+    })
+}
+
+/// Writes all of `bytes` to stdout; a closed pipe (`stackgen render | head`) is not an error.
+fn emit(bytes: &[u8]) -> anyhow::Result<Status> {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(Status::Done),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Status::Done),
+        Err(e) => Err(anyhow::anyhow!("cannot write to stdout: {e}")),
     }
 }

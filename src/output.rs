@@ -1,9 +1,8 @@
-//! Emit: a YAML stream, a JSON `v1` List, or a directory of files with a kustomization.yaml.
+//! Emit: a YAML stream, a JSON `v1` List, or the files of a directory with a
+//! kustomization.yaml (which the binary writes).
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::json;
 
@@ -55,54 +54,4 @@ pub fn directory_files(objects: &[Object]) -> BTreeMap<PathBuf, String> {
         ),
     );
     files
-}
-
-/// Replaces `dir`'s content with `files` atomically: everything is written to a sibling
-/// temporary directory first, then swapped in, so a failure leaves the old content whole.
-pub fn write_directory(dir: &Path, files: &BTreeMap<PathBuf, String>) -> io::Result<()> {
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let base = dir.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "output directory has no name")
-    })?;
-    let tag = format!("{}.{}", base.to_string_lossy(), std::process::id());
-    let staging = parent.join(format!(".{tag}.new"));
-    let previous = parent.join(format!(".{tag}.old"));
-    if staging.exists() {
-        fs::remove_dir_all(&staging)?;
-    }
-    let written = (|| {
-        for (path, content) in files {
-            let target = staging.join(path);
-            if let Some(folder) = target.parent() {
-                fs::create_dir_all(folder)?;
-            }
-            fs::write(target, content)?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    if dir.exists() {
-        if !dir.is_dir() {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!("`{}` exists and is not a directory", dir.display()),
-            ));
-        }
-        fs::rename(dir, &previous)?;
-        if let Err(e) = fs::rename(&staging, dir) {
-            let _ = fs::rename(&previous, dir);
-            return Err(e);
-        }
-        fs::remove_dir_all(&previous)?;
-    } else {
-        fs::rename(&staging, dir)?;
-    }
-    Ok(())
 }
