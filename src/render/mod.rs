@@ -11,8 +11,10 @@ mod network;
 mod object;
 pub mod order;
 mod part;
+pub mod prerequisites;
 mod stack;
 pub mod templates;
+mod wiring;
 mod workload;
 
 use std::sync::LazyLock;
@@ -72,6 +74,12 @@ fn render_with(
             ),
         ));
     }
+    wiring::check(
+        &objects,
+        stack.namespace,
+        stack.cluster_domain(),
+        &prerequisites::of(stack.spec),
+    )?;
     Ok(objects)
 }
 
@@ -323,7 +331,10 @@ mod hardening_tests {
                 );
                 assert_eq!(psc["seccompProfile"]["type"], "RuntimeDefault", "{name}");
                 assert!(pod["automountServiceAccountToken"].is_boolean(), "{name}");
-                let init = pod["initContainers"].as_array().cloned().unwrap_or_default();
+                let init = pod["initContainers"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
                 for c in pod["containers"].as_array().unwrap().iter().chain(&init) {
                     let sc = &c["securityContext"];
                     assert_eq!(sc["readOnlyRootFilesystem"], true, "{name}");

@@ -21,7 +21,11 @@ fn pod(objects: &[Object], kind: &str, name: &str) -> Json {
 fn strings(value: &Json) -> Vec<String> {
     value
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -133,7 +137,10 @@ fn prometheus_starts_after_the_sidecar_wrote_its_config() {
     let sidecar = container(&prometheus, "thanos-sidecar");
     assert_eq!(sidecar["restartPolicy"], "Always");
     let probe = strings(&sidecar["startupProbe"]["exec"]["command"]).join(" ");
-    assert!(probe.ends_with(&format!("test -s {config_file}")), "{probe}");
+    assert!(
+        probe.ends_with(&format!("test -s {config_file}")),
+        "{probe}"
+    );
     assert!(
         args(&prometheus, "thanos-sidecar")
             .contains(&format!("--reloader.config-envsubst-file={config_file}"))
@@ -176,7 +183,13 @@ fn scrape_jobs_match_the_upstream_mixins() {
         .to_owned();
     let parsed: Json = serde_saphyr::from_str(&config).unwrap();
     let jobs: Vec<String> = strings(&json_list(&parsed["scrape_configs"], "job_name"));
-    for exact in ["apiserver", "kubelet", "cadvisor", "kube-state-metrics", "node-exporter"] {
+    for exact in [
+        "apiserver",
+        "kubelet",
+        "cadvisor",
+        "kube-state-metrics",
+        "node-exporter",
+    ] {
         assert!(jobs.iter().any(|j| j == exact), "no job {exact}: {jobs:?}");
     }
     for pattern in [
@@ -186,7 +199,10 @@ fn scrape_jobs_match_the_upstream_mixins() {
         "thanos-rule",
         "thanos-sidecar",
     ] {
-        assert!(jobs.iter().any(|j| j.contains(pattern)), "no {pattern}: {jobs:?}");
+        assert!(
+            jobs.iter().any(|j| j.contains(pattern)),
+            "no {pattern}: {jobs:?}"
+        );
     }
 }
 
@@ -210,7 +226,10 @@ fn links_point_at_the_exposed_hosts() {
         cluster_issuer: None,
     });
     let objects = render(&config).unwrap();
-    let am = args(&pod(&objects, "StatefulSet", "alertmanager"), "alertmanager");
+    let am = args(
+        &pod(&objects, "StatefulSet", "alertmanager"),
+        "alertmanager",
+    );
     assert!(am.contains(&"--web.external-url=https://alertmanager.example.com".to_owned()));
     let ruler = args(&pod(&objects, "StatefulSet", "thanos-ruler"), "thanos-rule");
     assert!(ruler.contains(&"--alert.query-url=https://thanos-querier.example.com".to_owned()));
@@ -219,7 +238,10 @@ fn links_point_at_the_exposed_hosts() {
         args(&prometheus, "prometheus")
             .contains(&"--web.external-url=https://$(POD_NAME).example.com".to_owned())
     );
-    assert_eq!(container(&prometheus, "prometheus")["env"][0]["name"], "POD_NAME");
+    assert_eq!(
+        container(&prometheus, "prometheus")["env"][0]["name"],
+        "POD_NAME"
+    );
 }
 
 /// With Alertmanager off, no built-in alert waits for ever for Alertmanagers.

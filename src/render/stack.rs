@@ -130,9 +130,14 @@ impl<'a> Stack<'a> {
         format!("{scheme}://{}", self.public_host(name))
     }
 
+    /// The cluster's DNS domain, under which Services have their names.
+    pub fn cluster_domain(&self) -> &str {
+        "cluster.local"
+    }
+
     /// The DNS name of a Service of the stack.
     pub fn service_host(&self, service: &str) -> String {
-        format!("{service}.{}.svc.cluster.local", self.namespace)
+        format!("{service}.{}.svc.{}", self.namespace, self.cluster_domain())
     }
 
     /// The DNS SRV name of a named port of a Service of the stack.

@@ -15,7 +15,7 @@ const PORTS: [Port; 2] = [thanos::GRPC, HTTP];
 
 /// The URL Grafana's datasource points at.
 pub fn url(stack: &Stack) -> String {
-    format!("http://{NAME}.{}.svc:{}", stack.namespace, HTTP.number)
+    format!("http://{}:{}", stack.service_host(NAME), HTTP.number)
 }
 
 /// The address the Ruler queries: every Query replica, through DNS SRV.

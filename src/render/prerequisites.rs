@@ -1,0 +1,169 @@
+//! What must exist before the stack is applied and what the stack does not create itself:
+//! the Secrets it references (with the keys it reads), the buckets, the storage and ingress
+//! classes, the cert-manager issuer and the ingress controller's namespace. The wiring
+//! check holds the rendered stream to this list; `stackgen prerequisites` prints it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::config::model::{Provider, SecretKeyRef, Spec};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Prerequisites {
+    /// Secrets in the stack's namespace, by name: the keys read, and why.
+    pub secrets: BTreeMap<String, SecretNeed>,
+    /// Buckets the stack reads and writes, as `provider://bucket`.
+    pub buckets: Vec<String>,
+    /// StorageClasses the volume claims name; `""` stands for the cluster's default.
+    pub storage_classes: BTreeSet<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress_class: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_issuer: Option<String>,
+    /// The namespace NetworkPolicies admit the ingress controller from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress_controller_namespace: Option<String>,
+    /// Cloud identities the ServiceAccounts are bound to.
+    pub workload_identities: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SecretNeed {
+    pub keys: BTreeSet<String>,
+    pub used_for: BTreeSet<String>,
+}
+
+impl Prerequisites {
+    fn secret(&mut self, name: &str, keys: &[&str], used_for: &str) {
+        let need = self.secrets.entry(name.to_owned()).or_default();
+        need.keys.extend(keys.iter().map(|k| (*k).to_owned()));
+        need.used_for.insert(used_for.to_owned());
+    }
+
+    fn secret_key(&mut self, r: &SecretKeyRef, used_for: &str) {
+        self.secret(r.name.as_str(), &[r.key.as_str()], used_for);
+    }
+}
+
+/// Everything a config's rendering references but does not create.
+pub fn of(spec: &Spec) -> Prerequisites {
+    let mut p = Prerequisites::default();
+    object_storage(spec, &mut p);
+    if spec.alertmanager.enabled {
+        for r in &spec.alertmanager.receivers {
+            let what = format!("Alertmanager receiver `{}`", r.name);
+            let refs = r
+                .webhook
+                .iter()
+                .map(|w| &w.url_secret)
+                .chain(r.slack.iter().map(|s| &s.api_url_secret))
+                .chain(r.pagerduty.iter().map(|d| &d.routing_key_secret));
+            for secret in refs {
+                p.secret_key(secret, &what);
+            }
+        }
+    }
+    if spec.grafana.enabled
+        && let Some(admin) = &spec.grafana.admin_secret
+    {
+        p.secret(
+            admin.as_str(),
+            &["admin-user", "admin-password"],
+            "Grafana's admin login",
+        );
+    }
+    if !spec.exposed_uis().is_empty() {
+        let i = &spec.ingress;
+        p.ingress_class = Some(i.class_name.to_string());
+        if let Some(auth) = &i.basic_auth_secret {
+            p.secret(
+                auth.as_str(),
+                &["auth"],
+                "the ingress's basic auth (htpasswd lines)",
+            );
+        }
+        if let Some(tls) = &i.tls {
+            match &tls.cluster_issuer {
+                // cert-manager creates the Secret from the issuer.
+                Some(issuer) => p.cluster_issuer = Some(issuer.to_string()),
+                None => p.secret(
+                    tls.secret_name.as_str(),
+                    &["tls.crt", "tls.key"],
+                    "the ingress's TLS certificate",
+                ),
+            }
+        }
+        if spec.network_policies.enabled {
+            p.ingress_controller_namespace = Some(
+                spec.network_policies
+                    .ingress_controller_namespace
+                    .to_string(),
+            );
+        }
+    }
+    storage_classes(spec, &mut p);
+    p
+}
+
+fn object_storage(spec: &Spec, p: &mut Prerequisites) {
+    let os = &spec.object_storage;
+    let scheme = match os.provider {
+        Provider::Gcs => "gs",
+        Provider::S3 => "s3",
+        Provider::Azure => "azure",
+        Provider::Filesystem => "file",
+    };
+    p.buckets.push(format!("{scheme}://{}", os.bucket));
+    if spec.thanos.ruler.enabled && os.ruler_bucket != os.bucket {
+        p.buckets.push(format!("{scheme}://{}", os.ruler_bucket));
+    }
+    match (os.provider, &os.credentials_secret) {
+        (Provider::Gcs, Some(creds)) => p.secret_key(creds, "object storage credentials"),
+        (Provider::S3, Some(creds)) => p.secret(
+            creds.name.as_str(),
+            &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"],
+            "object storage credentials",
+        ),
+        _ => {}
+    }
+    if let Some(wi) = &os.workload_identity {
+        let identities = [
+            wi.gcp_service_account
+                .as_ref()
+                .map(|s| format!("GCP service account {s}")),
+            wi.aws_role_arn.as_ref().map(|s| format!("IAM role {s}")),
+            wi.azure_client_id
+                .as_ref()
+                .map(|s| format!("Azure managed identity {s}")),
+        ];
+        p.workload_identities
+            .extend(identities.into_iter().flatten());
+    }
+}
+
+fn storage_classes(spec: &Spec, p: &mut Prerequisites) {
+    let mut storages = vec![
+        &spec.prometheus.storage,
+        &spec.thanos.store.storage,
+        &spec.thanos.compact.storage,
+    ];
+    if spec.thanos.ruler.enabled {
+        storages.push(&spec.thanos.ruler.storage);
+    }
+    if spec.alertmanager.enabled {
+        storages.push(&spec.alertmanager.storage);
+    }
+    for s in storages.into_iter().filter(|s| s.persistent) {
+        p.storage_classes.insert(
+            s.storage_class_name
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        );
+    }
+    if spec.object_storage.provider == Provider::Filesystem {
+        p.storage_classes.insert(String::new());
+    }
+}

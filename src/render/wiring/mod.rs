@@ -1,0 +1,44 @@
+//! The wiring check: the checked stream, taken as a system. Every in-cluster address a
+//! component dials resolves to a rendered Service and port; every file it reads lies on a
+//! mounted volume and, where that volume is a rendered ConfigMap or Secret, names a key it
+//! holds; every reference to a Secret or ConfigMap the stack does not render is a declared
+//! prerequisite; every Service, PDB and Ingress backend finds its pods; every bucket written
+//! is read and compacted once; and with NetworkPolicies on, every flow the stack needs is
+//! allowed when the policies are evaluated as Kubernetes does. Runs on every render; a
+//! violation is an internal error naming both ends.
+
+mod addresses;
+mod buckets;
+mod files;
+mod flows;
+mod selectors;
+mod stream;
+
+#[cfg(test)]
+mod tests;
+
+pub use stream::Stream;
+
+use super::RenderError;
+use super::object::Object;
+use crate::render::prerequisites::Prerequisites;
+
+/// Checks `objects` as one system; `prerequisites` are what may be referenced unrendered.
+pub fn check(
+    objects: &[Object],
+    namespace: &str,
+    cluster_domain: &str,
+    prerequisites: &Prerequisites,
+) -> Result<(), RenderError> {
+    let stream = Stream::new(objects, namespace, cluster_domain);
+    let mut problems = Vec::new();
+    let dials = addresses::check(&stream, &mut problems);
+    files::check(&stream, prerequisites, &mut problems);
+    selectors::check(&stream, &mut problems);
+    buckets::check(&stream, &mut problems);
+    flows::check(&stream, &dials, prerequisites, &mut problems);
+    match problems.first() {
+        None => Ok(()),
+        Some(_) => Err(RenderError::new("wiring check", problems.join("; "))),
+    }
+}

@@ -1,0 +1,283 @@
+//! Each kind of break, planted into a real rendered stream, is caught, naming both ends.
+
+use serde_json::{Value as Json, json};
+
+use crate::config::model::MonitoringStack;
+use crate::render::object::Object;
+use crate::render::{prerequisites, render};
+
+fn stack(network_policies: bool) -> (MonitoringStack, Vec<Object>) {
+    let mut config = MonitoringStack::default();
+    config.spec.network_policies.enabled = network_policies;
+    let objects = render(&config).expect("the stack renders and passes the wiring check");
+    (config, objects)
+}
+
+/// Plants a break with `edit` into the object `kind`/`name`, and returns the check's verdict.
+fn planted(network_policies: bool, kind: &str, name: &str, edit: impl FnOnce(&mut Json)) -> String {
+    let (config, mut objects) = stack(network_policies);
+    let object = objects
+        .iter_mut()
+        .find(|o| o.kind() == kind && o.name() == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"));
+    edit(&mut object.value);
+    check(&config, &objects).expect_err("the planted break is caught")
+}
+
+fn check(config: &MonitoringStack, objects: &[Object]) -> Result<(), String> {
+    super::check(
+        objects,
+        config.spec.namespace.as_str(),
+        "cluster.local",
+        &prerequisites::of(&config.spec),
+    )
+    .map_err(|e| e.message)
+}
+
+fn container<'v>(value: &'v mut Json, name: &str) -> &'v mut Json {
+    let spec = &mut value["spec"]["template"]["spec"];
+    let in_init = spec["initContainers"]
+        .as_array()
+        .is_some_and(|cs| cs.iter().any(|c| c["name"] == name));
+    let list = if in_init {
+        "initContainers"
+    } else {
+        "containers"
+    };
+    spec[list]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["name"] == name)
+        .unwrap()
+}
+
+fn replace_arg(value: &mut Json, container_name: &str, from: &str, to: &str) {
+    let args = container(value, container_name)["args"]
+        .as_array_mut()
+        .unwrap();
+    let arg = args
+        .iter_mut()
+        .find(|a| a.as_str().unwrap().contains(from))
+        .unwrap();
+    *arg = json!(arg.as_str().unwrap().replace(from, to));
+}
+
+#[test]
+fn every_rendered_stack_passes() {
+    for network_policies in [false, true] {
+        let (config, objects) = stack(network_policies);
+        assert_eq!(check(&config, &objects), Ok(()));
+    }
+}
+
+#[test]
+fn an_address_to_a_missing_service_is_caught() {
+    let err = planted(false, "Deployment", "thanos-querier", |q| {
+        replace_arg(q, "thanos-query", "thanos-store-gateway", "thanos-store");
+    });
+    assert!(
+        err.contains("Deployment/thanos-querier dials")
+            && err.contains("no Service `thanos-store`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_port_name_the_service_lacks_is_caught() {
+    let err = planted(false, "Service", "thanos-querier", |svc| {
+        svc["spec"]["ports"][0]["name"] = json!("web");
+    });
+    assert!(
+        err.contains("StatefulSet/thanos-ruler dials") && err.contains("has no port named `http`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn another_cluster_domain_is_caught() {
+    let err = planted(false, "StatefulSet", "thanos-ruler", |r| {
+        replace_arg(r, "thanos-rule", ".svc.cluster.local", ".svc.example.org");
+    });
+    assert!(err.contains("cluster domain is `example.org`"), "{err}");
+}
+
+#[test]
+fn a_pod_address_beyond_the_replicas_is_caught() {
+    let err = planted(false, "StatefulSet", "alertmanager", |am| {
+        am["spec"]["replicas"] = json!(2);
+    });
+    assert!(
+        err.contains("alertmanager-2") && err.contains("has a pod"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_mount_without_a_volume_is_caught() {
+    let err = planted(false, "Deployment", "grafana", |g| {
+        container(g, "grafana")["volumeMounts"][0]["name"] = json!("storage");
+    });
+    assert!(
+        err.contains("Deployment/grafana mounts volume `storage`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_a_config_does_not_hold_is_caught() {
+    let err = planted(false, "StatefulSet", "thanos-store-gateway", |s| {
+        replace_arg(s, "thanos-store", "objstore.yml", "objstore.yaml");
+    });
+    assert!(err.contains("has no key `objstore.yaml`"), "{err}");
+}
+
+#[test]
+fn an_undeclared_secret_is_caught() {
+    let err = planted(false, "StatefulSet", "prometheus", |p| {
+        let volumes = p["spec"]["template"]["spec"]["volumes"]
+            .as_array_mut()
+            .unwrap();
+        let creds = volumes
+            .iter_mut()
+            .find(|v| v["name"] == "gcs-credentials")
+            .unwrap();
+        creds["secret"]["secretName"] = json!("gcs-key");
+    });
+    assert!(
+        err.contains("Secret `gcs-key`, which is neither rendered nor a declared prerequisite"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_read_from_nowhere_is_caught() {
+    let err = planted(false, "StatefulSet", "thanos-compactor", |c| {
+        replace_arg(
+            c,
+            "thanos-compact",
+            "/etc/thanos/objstore/",
+            "/etc/thanos/bucket/",
+        );
+    });
+    assert!(
+        err.contains("reads `/etc/thanos/bucket/objstore.yml`, which is on no mounted volume"),
+        "{err}"
+    );
+}
+
+#[test]
+fn writing_to_a_read_only_volume_is_caught() {
+    let err = planted(false, "StatefulSet", "prometheus", |p| {
+        let sidecar = container(p, "thanos-sidecar");
+        let mounts = sidecar["volumeMounts"].as_array_mut().unwrap();
+        let out = mounts
+            .iter_mut()
+            .find(|m| m["name"] == "config-out")
+            .unwrap();
+        out["readOnly"] = json!(true);
+    });
+    assert!(
+        err.contains("writes `/etc/prometheus/config_out/prometheus.yaml`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_service_selecting_nothing_is_caught() {
+    let err = planted(false, "Service", "grafana", |svc| {
+        svc["spec"]["selector"]["app.kubernetes.io/name"] = json!("grafana-ui");
+    });
+    assert!(
+        err.contains("Service `grafana` selects no rendered pods"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_budget_selecting_nothing_is_caught() {
+    let err = planted(false, "PodDisruptionBudget", "thanos-querier", |pdb| {
+        pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/instance"] = json!("other");
+    });
+    assert!(
+        err.contains("PodDisruptionBudget `thanos-querier` selects no rendered pods"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_ingress_backend_on_a_missing_port_is_caught() {
+    let err = planted(false, "Ingress", "monitoring-ingress", |i| {
+        i["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"]["number"] =
+            json!(8080);
+    });
+    assert!(
+        err.contains("routes to Service `thanos-querier` port 8080"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bucket_nobody_compacts_is_caught() {
+    let err = planted(false, "StatefulSet", "thanos-compactor-ruler", |c| {
+        replace_arg(c, "thanos-compact", "compact", "tools");
+    });
+    assert!(
+        err.contains("has 0 Compactors, not exactly one")
+            && err.contains("StatefulSet/thanos-ruler"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bucket_nobody_reads_is_caught() {
+    let (config, objects) = stack(false);
+    let without: Vec<Object> = objects
+        .into_iter()
+        .filter(|o| !(o.kind() == "StatefulSet" && o.name() == "thanos-store-gateway-ruler"))
+        .collect();
+    let err = check(&config, &without).unwrap_err();
+    assert!(err.contains("is read by no Store gateway"), "{err}");
+}
+
+#[test]
+fn a_scrape_job_finding_nothing_is_caught() {
+    let err = planted(false, "Deployment", "kube-state-metrics", |k| {
+        container(k, "kube-state-metrics")["ports"][0]["name"] = json!("metrics");
+    });
+    assert!(err.contains("scrape job `kube-state-metrics`"), "{err}");
+}
+
+#[test]
+fn a_policy_that_blocks_a_needed_flow_is_caught() {
+    let err = planted(true, "NetworkPolicy", "thanos-querier", |p| {
+        p["spec"]["ingress"][0]["from"] =
+            json!([{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "grafana"}}}]);
+    });
+    assert!(
+        err.contains("NetworkPolicies block") && err.contains("StatefulSet/thanos-ruler dialling"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_policy_without_dns_is_caught() {
+    let err = planted(true, "NetworkPolicy", "allow-dns", |p| {
+        p["spec"]["egress"][0]["ports"] = json!([{"protocol": "TCP", "port": 53}]);
+    });
+    assert!(err.contains("resolving names (port 53/UDP)"), "{err}");
+}
+
+#[test]
+fn a_policy_closed_to_the_ingress_controller_is_caught() {
+    let err = planted(true, "NetworkPolicy", "grafana", |p| {
+        p["spec"]["ingress"][0]["from"]
+            .as_array_mut()
+            .unwrap()
+            .pop();
+    });
+    assert!(
+        err.contains("the ingress controller reaching Deployment/grafana"),
+        "{err}"
+    );
+}
