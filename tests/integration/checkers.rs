@@ -427,6 +427,16 @@ fn check_kubernetes_sd(job: &str, sd: &Value) -> Vec<String> {
 }
 
 /// Where `path` comes from inside a container, or why it would not exist there.
+/// Every golden case keeps Kubernetes' default cluster domain.
+const CLUSTER_DOMAIN: &str = "cluster.local";
+
+/// A pod's containers and its native sidecars (init containers that keep running).
+fn containers(pod: &Value) -> impl Iterator<Item = &Value> {
+    ["initContainers", "containers"]
+        .into_iter()
+        .flat_map(move |list| pod[list].as_array().into_iter().flatten())
+}
+
 fn check_path_in_pod(
     r: &Rendered,
     workload: &str,
@@ -436,10 +446,7 @@ fn check_path_in_pod(
     let pod = r
         .pod_spec(workload)
         .ok_or_else(|| format!("no workload `{workload}`"))?;
-    let c = pod["containers"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let c = containers(pod)
         .find(|c| c["name"] == container)
         .ok_or_else(|| format!("workload `{workload}` has no container `{container}`"))?;
     let mount = c["volumeMounts"]
@@ -556,10 +563,7 @@ fn prepare_prometheus_config(r: &Rendered, dir: &Path) -> Result<(PathBuf, usize
     let mut template = r.config_file("prometheus-config", "prometheus.yaml.tmpl")?;
     // The sidecar expands `$(VAR)` from its own environment.
     let pod = r.pod_spec("prometheus").ok_or("no workload `prometheus`")?;
-    let sidecar = pod["containers"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let sidecar = containers(pod)
         .find(|c| {
             c["args"]
                 .as_array()
@@ -632,11 +636,7 @@ fn prepare_prometheus_config(r: &Rendered, dir: &Path) -> Result<(PathBuf, usize
         let (at, pattern) = glob
             .rsplit_once('/')
             .ok_or(format!("rule_files entry `{glob}` is not an absolute path"))?;
-        let container = pod["containers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["name"] == "prometheus");
+        let container = containers(pod).find(|c| c["name"] == "prometheus");
         let volume = container
             .and_then(|c| c["volumeMounts"].as_array())
             .into_iter()
@@ -881,7 +881,7 @@ fn check_grafana(r: &Rendered) -> Result<usize, String> {
     }
     if let Some(cm) = r.object("ConfigMap", "grafana-datasources") {
         let ns = cm["metadata"]["namespace"].as_str().unwrap_or_default();
-        let url = format!("http://thanos-querier.{ns}.svc:9090");
+        let url = format!("http://thanos-querier.{ns}.svc.{}:9090", CLUSTER_DOMAIN);
         let mut found = false;
         for (key, body) in cm["data"].as_object().into_iter().flatten() {
             let doc: Value = match serde_saphyr::from_str(body.as_str().unwrap_or_default()) {
@@ -1240,7 +1240,7 @@ fn grafana_check_rejects_a_foreign_datasource_and_a_query_that_is_not_promql() {
     });
     let e = check_grafana(&wrong_url).unwrap_err();
     assert!(
-        e.contains("url is \"http://thanos-querier.monitoring.svc:9091\""),
+        e.contains("url is \"http://thanos-querier.monitoring.svc.cluster.local:9091\""),
         "{e}"
     );
 }
