@@ -34,6 +34,9 @@ pub enum Command {
     /// KRM function: read a ResourceList on stdin (functionConfig: a MonitoringStack), write
     /// it back with the stack's objects added (kpt, kustomize --enable-exec).
     Krm,
+    /// List what must exist before the stack is applied: the Secrets (and keys) it reads
+    /// but does not create, the buckets, storage and ingress classes, the issuer.
+    Prerequisites(PrerequisitesArgs),
     /// Set up stackgen as a kustomize exec plugin.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -103,6 +106,15 @@ pub struct DiffArgs {
     /// Exit 0 even when there are differences.
     #[arg(long)]
     pub exit_zero: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PrerequisitesArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

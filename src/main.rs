@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use cli::{
     Cli, Color, Command, DiffArgs, DiffFormat, Format, InitArgs, InputArgs, PluginCommand,
-    RenderArgs,
+    PrerequisitesArgs, RenderArgs,
 };
 use stackgen::config::{self, Document, Inputs};
 use stackgen::diagnostic::{Diagnostic, render_all};
@@ -65,6 +65,7 @@ fn run(command: Command) -> anyhow::Result<Status> {
         Command::Schema => schema(),
         Command::Profiles => profiles(),
         Command::Krm => krm(),
+        Command::Prerequisites(args) => prerequisites(&args),
         Command::Plugin(PluginCommand::Install { dir }) => plugin_install(dir),
         Command::Init(args) => init(&args),
     }
@@ -142,6 +143,21 @@ fn diff(args: &DiffArgs) -> anyhow::Result<Status> {
     } else {
         Status::Failed
     })
+}
+
+/// What the rendered stack reads but does not create; the render's wiring check has held
+/// the output to this list.
+fn prerequisites(args: &PrerequisitesArgs) -> anyhow::Result<Status> {
+    let Some(rendered) = rendered(&args.inputs)? else {
+        return Ok(Status::Failed);
+    };
+    let spec = &rendered.config.spec;
+    let needed = stackgen::render::prerequisites::of(spec);
+    let text = match args.format {
+        DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&needed)?),
+        DiffFormat::Text => needed.to_text(spec.namespace.as_str()),
+    };
+    emit(text.as_bytes())
 }
 
 fn schema() -> anyhow::Result<Status> {

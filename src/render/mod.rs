@@ -76,8 +76,7 @@ fn render_with(
     }
     wiring::check(
         &objects,
-        stack.namespace,
-        stack.cluster_domain(),
+        &wiring::Cluster::of(stack.spec),
         &prerequisites::of(stack.spec),
     )?;
     Ok(objects)

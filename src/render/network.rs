@@ -325,4 +325,13 @@ mod tests {
         config.spec.thanos.query.remote_endpoints = vec!["a.example.com:10911".parse().unwrap()];
         assert!(policy(&config, "thanos-querier").contains("10911"));
     }
+
+    #[test]
+    fn the_api_server_and_receiver_ports_are_configurable() {
+        let mut config = enabled();
+        config.spec.network_policies.api_server_ports = vec![8443];
+        config.spec.network_policies.receiver_ports = vec![443, 8080];
+        assert!(policy(&config, "kube-state-metrics").contains("8443"));
+        assert!(policy(&config, "alertmanager").contains("8080"));
+    }
 }

@@ -30,6 +30,7 @@ pub struct Prerequisites {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SecretNeed {
     pub keys: BTreeSet<String>,
     pub used_for: BTreeSet<String>,
@@ -44,6 +45,64 @@ impl Prerequisites {
 
     fn secret_key(&mut self, r: &SecretKeyRef, used_for: &str) {
         self.secret(r.name.as_str(), &[r.key.as_str()], used_for);
+    }
+}
+
+impl Prerequisites {
+    /// One line per thing to create or check, grouped, for people.
+    pub fn to_text(&self, namespace: &str) -> String {
+        let mut out = String::from("Before `kubectl apply`, these must exist:\n");
+        let mut section = |title: String, lines: Vec<String>| {
+            if !lines.is_empty() {
+                out.push_str(&format!("\n{title}\n"));
+                for line in lines {
+                    out.push_str(&format!("  {line}\n"));
+                }
+            }
+        };
+        section(
+            format!("Secrets in namespace `{namespace}`:"),
+            self.secrets
+                .iter()
+                .map(|(name, need)| {
+                    let keys: Vec<&str> = need.keys.iter().map(String::as_str).collect();
+                    let uses: Vec<&str> = need.used_for.iter().map(String::as_str).collect();
+                    format!("{name}: keys {} (for {})", keys.join(", "), uses.join("; "))
+                })
+                .collect(),
+        );
+        section("Buckets:".to_owned(), self.buckets.clone());
+        section(
+            "Cloud identities, bound to the ServiceAccounts that use the bucket:".to_owned(),
+            self.workload_identities.clone(),
+        );
+        section(
+            "StorageClasses:".to_owned(),
+            self.storage_classes
+                .iter()
+                .map(|c| {
+                    if c.is_empty() {
+                        "the cluster's default StorageClass".to_owned()
+                    } else {
+                        c.clone()
+                    }
+                })
+                .collect(),
+        );
+        let mut ingress = Vec::new();
+        if let Some(class) = &self.ingress_class {
+            ingress.push(format!("IngressClass `{class}` and its controller"));
+        }
+        if let Some(ns) = &self.ingress_controller_namespace {
+            ingress.push(format!(
+                "the ingress controller in namespace `{ns}` (NetworkPolicies admit it from there)"
+            ));
+        }
+        if let Some(issuer) = &self.cluster_issuer {
+            ingress.push(format!("cert-manager and its ClusterIssuer `{issuer}`"));
+        }
+        section("Ingress:".to_owned(), ingress);
+        out
     }
 }
 
@@ -65,14 +124,15 @@ pub fn of(spec: &Spec) -> Prerequisites {
             }
         }
     }
-    if spec.grafana.enabled
-        && let Some(admin) = &spec.grafana.admin_secret
-    {
-        p.secret(
-            admin.as_str(),
-            &["admin-user", "admin-password"],
-            "Grafana's admin login",
-        );
+    if spec.grafana.enabled {
+        let g = &spec.grafana;
+        if let Some(admin) = &g.admin_secret {
+            let keys = ["admin-user", "admin-password"];
+            p.secret(admin.as_str(), &keys, "Grafana's admin login");
+        }
+        if let Some(db) = &g.database {
+            p.secret_key(&db.url_secret, "Grafana's database URL");
+        }
     }
     if !spec.exposed_uis().is_empty() {
         let i = &spec.ingress;
@@ -81,7 +141,7 @@ pub fn of(spec: &Spec) -> Prerequisites {
             p.secret(
                 auth.as_str(),
                 &["auth"],
-                "the ingress's basic auth (htpasswd lines)",
+                "the ingress's basic auth, in htpasswd lines",
             );
         }
         if let Some(tls) = &i.tls {
@@ -154,6 +214,9 @@ fn storage_classes(spec: &Spec, p: &mut Prerequisites) {
     }
     if spec.alertmanager.enabled {
         storages.push(&spec.alertmanager.storage);
+    }
+    if spec.grafana.enabled {
+        storages.push(&spec.grafana.storage);
     }
     for s in storages.into_iter().filter(|s| s.persistent) {
         p.storage_classes.insert(

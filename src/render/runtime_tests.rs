@@ -264,3 +264,41 @@ fn built_in_rules_follow_the_components_switched_on() {
     assert!(!without.contains("KubePodCrashLooping"));
     assert!(without.contains("KubeAPIServerErrors"));
 }
+
+/// With another cluster domain, no address keeps the default one (and the wiring check,
+/// run by `render`, resolves every address in the new one).
+#[test]
+fn the_cluster_domain_is_used_everywhere() {
+    let mut config = MonitoringStack::default();
+    config.spec.cluster_domain = "corp.internal".parse().unwrap();
+    let objects = render(&config).unwrap();
+    let stream = crate::output::yaml_stream(&objects);
+    assert!(!stream.contains("cluster.local"));
+    assert!(stream.contains("thanos-store-gateway.monitoring.svc.corp.internal"));
+}
+
+/// Grafana's state survives a restart on a volume (one replica, replaced, not rolled) or
+/// lives in a shared database read from a Secret file.
+#[test]
+fn grafana_keeps_its_state_on_a_volume_or_in_a_shared_database() {
+    let mut config = MonitoringStack::default();
+    config.spec.grafana.storage.persistent = true;
+    let objects = render(&config).unwrap();
+    let deployment = find(&objects, "Deployment", "grafana");
+    assert_eq!(deployment["spec"]["strategy"]["type"], "Recreate");
+    let volumes = &deployment["spec"]["template"]["spec"]["volumes"];
+    assert_eq!(volumes[0]["persistentVolumeClaim"]["claimName"], "grafana");
+    find(&objects, "PersistentVolumeClaim", "grafana");
+
+    let mut config = MonitoringStack::default();
+    config.spec.grafana.replicas = 2;
+    config.spec.grafana.database = Some(crate::config::model::GrafanaDatabase {
+        url_secret: crate::config::model::SecretKeyRef {
+            name: "grafana-db".parse().unwrap(),
+            key: "url".to_owned(),
+        },
+    });
+    let objects = render(&config).unwrap();
+    let grafana = container(&pod(&objects, "Deployment", "grafana"), "grafana");
+    assert!(grafana["env"].to_string().contains("GF_DATABASE_URL__FILE"));
+}

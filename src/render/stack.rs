@@ -132,7 +132,7 @@ impl<'a> Stack<'a> {
 
     /// The cluster's DNS domain, under which Services have their names.
     pub fn cluster_domain(&self) -> &str {
-        "cluster.local"
+        self.spec.cluster_domain.as_str()
     }
 
     /// The DNS name of a Service of the stack.

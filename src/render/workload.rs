@@ -94,6 +94,9 @@ pub struct Workload {
     pub service_name: Option<String>,
     /// StatefulSet pods start and stop together rather than one by one.
     pub parallel: bool,
+    /// A Deployment whose pods hold a ReadWriteOnce claim: the old pod goes before the new
+    /// one starts, or the new one waits for the volume for ever.
+    pub recreate: bool,
     pub pod: core::PodTemplateSpec,
     pub claims: Vec<core::PersistentVolumeClaim>,
     /// The ServiceAccount the pods run as.
@@ -179,6 +182,7 @@ impl<'a> Pod<'a> {
             selector,
             service_name: service_name.map(str::to_owned),
             parallel,
+            recreate: false,
             pod: core::PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(pod_labels),

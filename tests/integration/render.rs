@@ -205,3 +205,53 @@ print("ok")
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn prerequisites_lists_the_secrets_and_keys_the_output_reads() {
+    let out = Test::new()
+        .args([
+            "prerequisites",
+            "--set",
+            "grafana.adminSecret=grafana-admin",
+        ])
+        .run();
+    out.status(0);
+    assert!(
+        out.stdout
+            .contains("thanos-objstore-credentials: keys credentials.json"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("grafana-admin: keys admin-password, admin-user"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("gs://prometheus-long-term"),
+        "{}",
+        out.stdout
+    );
+    let json = Test::new()
+        .args(["prerequisites", "--format", "json", "-p", "eks"])
+        .run();
+    json.status(0);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(parsed["buckets"][0], "s3://prometheus-long-term");
+    assert!(
+        parsed["storageClasses"]
+            .as_array()
+            .unwrap()
+            .contains(&"gp3".into())
+    );
+}
+
+#[test]
+fn prerequisites_refuses_an_invalid_config_with_empty_stdout() {
+    Test::new()
+        .args(["prerequisites", "--set", "thanos.compact.replicas=2"])
+        .run()
+        .status(1)
+        .stdout_is_empty();
+}

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::Resources;
+use super::{Resources, SecretKeyRef, Storage};
 use crate::config::types::Dns1123Label;
 
 /// Grafana.
@@ -12,15 +12,30 @@ use crate::config::types::Dns1123Label;
 pub struct Grafana {
     /// Deploy Grafana.
     pub enabled: bool,
-    /// Number of replicas (state lives in provisioning, so any number works).
+    /// Number of replicas. Grafana keeps users, sessions and settings in a database: more
+    /// than one replica needs the shared `database`.
     pub replicas: u32,
     /// Provisioned dashboards.
     pub dashboards: Vec<Dashboard>,
     /// Secret with keys `admin-user` and `admin-password`; Grafana's own default when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_secret: Option<Dns1123Label>,
+    /// A shared database (MySQL or PostgreSQL) instead of the SQLite file in each pod.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<GrafanaDatabase>,
+    /// Keep the SQLite database on a volume, so users and settings survive a restart (one
+    /// replica only: the claim is ReadWriteOnce). Off: an emptyDir.
+    pub storage: Storage,
     /// Resources of the grafana container.
     pub resources: Resources,
+}
+
+/// Grafana's shared database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GrafanaDatabase {
+    /// Secret key holding the URL, such as `postgres://user:password@host:5432/grafana`.
+    pub url_secret: SecretKeyRef,
 }
 
 impl Default for Grafana {
@@ -30,6 +45,11 @@ impl Default for Grafana {
             replicas: 1,
             dashboards: vec![Dashboard::Cluster, Dashboard::Nodes],
             admin_secret: None,
+            database: None,
+            storage: Storage {
+                persistent: false,
+                ..Storage::sized("1Gi")
+            },
             resources: Resources::new("100m", "128Mi", "512Mi"),
         }
     }

@@ -23,7 +23,7 @@ use super::types::{Dns1123Label, DnsName, ImageRef, LabelName};
 
 pub use alertmanager::{Alertmanager, ChildRoute, PagerDuty, Receiver, Route, Slack, Webhook};
 pub use common::{Component, LogLevel, ResourceAmounts, Resources, SecretKeyRef, Storage};
-pub use grafana::{Dashboard, Grafana};
+pub use grafana::{Dashboard, Grafana, GrafanaDatabase};
 pub use ingress::{Expose, Ingress, Tls};
 pub use object_storage::{Azure, ObjectStorage, Provider, S3, WorkloadIdentity};
 pub use placement::{HighAvailability, NetworkPolicies, SpreadAcross};
@@ -97,6 +97,9 @@ pub struct Spec {
     pub cluster: String,
     /// Domain under which the ingress hosts live (`grafana.<domain>`, `thanos-querier.<domain>` …).
     pub domain: DnsName,
+    /// The cluster's DNS domain (kubelet's `--cluster-domain`): Services are reached as
+    /// `<service>.<namespace>.svc.<clusterDomain>`.
+    pub cluster_domain: DnsName,
     /// External label set to the pod name on each Prometheus; Query deduplicates on it.
     pub replica_label: LabelName,
     /// More external labels on every series Prometheus ships (`region`, `env` …).
@@ -135,6 +138,7 @@ impl Default for Spec {
             namespace: Dns1123Label::lit("monitoring"),
             cluster: "prometheus-ha".to_owned(),
             domain: DnsName::lit("example.com"),
+            cluster_domain: DnsName::lit("cluster.local"),
             replica_label: LabelName::lit("replica"),
             external_labels: BTreeMap::new(),
             kubernetes_version: KubernetesVersion::default(),

@@ -45,6 +45,12 @@ pub struct NetworkPolicies {
     pub enabled: bool,
     /// Namespace of the ingress controller allowed to reach the exposed UIs.
     pub ingress_controller_namespace: Dns1123Label,
+    /// Ports the API server is reached on (the `kubernetes` Service's port and the
+    /// endpoints' behind it; minikube serves 8443).
+    pub api_server_ports: Vec<u16>,
+    /// Ports Alertmanager may reach its receivers on (webhooks on plain HTTP or another
+    /// port, in-cluster receivers: add them here).
+    pub receiver_ports: Vec<u16>,
 }
 
 impl Default for NetworkPolicies {
@@ -52,6 +58,8 @@ impl Default for NetworkPolicies {
         Self {
             enabled: false,
             ingress_controller_namespace: Dns1123Label::lit("ingress-nginx"),
+            api_server_ports: vec![443, 6443],
+            receiver_ports: vec![443],
         }
     }
 }

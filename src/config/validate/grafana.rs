@@ -1,4 +1,5 @@
-//! Grafana's dashboards: each listed once, and each with the exporter it reads.
+//! Grafana: its dashboards (each listed once, each with the exporter it reads) and its
+//! state (users, sessions, settings), which lives in a database.
 
 use std::collections::BTreeSet;
 
@@ -36,9 +37,83 @@ pub(super) fn dashboards_have_data(spec: &Spec, f: &mut Findings) {
     }
 }
 
+/// Each replica keeps its own SQLite database unless a shared one is configured, so
+/// sessions flap between pods; and without an admin Secret Grafana starts as admin/admin.
+pub(super) fn grafana_keeps_its_state(spec: &Spec, f: &mut Findings) {
+    let g = &spec.grafana;
+    if !g.enabled {
+        return;
+    }
+    if g.replicas > 1 && g.database.is_none() {
+        f.error(
+            "spec.grafana.replicas",
+            format!("is {}, but each replica would keep its own SQLite database", g.replicas),
+            "logins and settings would differ from pod to pod: set `grafana.database.urlSecret` to a shared MySQL or PostgreSQL, or run 1 replica",
+        );
+    }
+    if g.replicas > 1 && g.storage.persistent {
+        f.error(
+            "spec.grafana.storage.persistent",
+            format!(
+                "cannot serve {} replicas: the claim is ReadWriteOnce",
+                g.replicas
+            ),
+            "with a shared `database` no volume is needed: set `persistent: false`",
+        );
+    }
+    if g.admin_secret.is_none() {
+        let lost = if g.database.is_none() && !g.storage.persistent {
+            "; a password changed in the UI is forgotten on restart"
+        } else {
+            ""
+        };
+        f.warn(
+            "spec.grafana.adminSecret",
+            format!("is unset, so Grafana starts with the login admin/admin{lost}"),
+            "create a Secret with keys `admin-user` and `admin-password` and name it here",
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::testing::{passes, rejects, warns};
+
+    #[test]
+    fn several_grafana_replicas_need_a_shared_database() {
+        rejects(
+            "grafana: {replicas: 2, adminSecret: admin}",
+            "spec.grafana.replicas",
+            "each replica would keep its own SQLite database",
+        );
+        passes(
+            "grafana: {replicas: 2, adminSecret: admin, database: {urlSecret: {name: grafana-db, key: url}}}",
+            "spec.grafana.replicas",
+        );
+    }
+
+    #[test]
+    fn a_grafana_volume_serves_one_replica() {
+        rejects(
+            "grafana: {replicas: 2, adminSecret: admin, storage: {persistent: true}, database: {urlSecret: {name: db, key: url}}}",
+            "spec.grafana.storage.persistent",
+            "the claim is ReadWriteOnce",
+        );
+    }
+
+    #[test]
+    fn grafana_without_an_admin_secret_is_warned_about() {
+        warns(
+            "grafana: {}",
+            "spec.grafana.adminSecret",
+            "starts with the login admin/admin; a password changed in the UI is forgotten",
+        );
+        warns(
+            "grafana: {storage: {persistent: true}}",
+            "spec.grafana.adminSecret",
+            "starts with the login admin/admin",
+        );
+    }
 
     #[test]
     fn dashboards_must_be_unique() {

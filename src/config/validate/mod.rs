@@ -71,6 +71,8 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     endpoints::remote_endpoints_are_unique(spec, &mut f);
     ingress::exposed_uis_are_protected(spec, &mut f);
     grafana::dashboards_have_data(spec, &mut f);
+    grafana::grafana_keeps_its_state(spec, &mut f);
+    endpoints::network_policy_ports_are_usable(spec, &mut f);
     images::thanos_flags_match_the_image(spec, &mut f);
     f.out
 }
@@ -96,13 +98,18 @@ mod tests {
             findings.iter().all(|d| !d.is_error()),
             "defaults must validate: {findings:#?}"
         );
-        // The only remark on the defaults is the open ingress, pointed at the built-in default.
-        assert_eq!(findings.len(), 1, "{findings:#?}");
+        // The only remarks on the defaults are the open ingress and Grafana's default login,
+        // pointed at the built-in default.
+        let paths: Vec<_> = findings.iter().map(|d| d.path.as_deref()).collect();
         assert_eq!(
-            findings[0].path.as_deref(),
-            Some("spec.ingress.basicAuthSecret")
+            paths,
+            [
+                Some("spec.ingress.basicAuthSecret"),
+                Some("spec.grafana.adminSecret")
+            ],
+            "{findings:#?}"
         );
-        assert_eq!(findings[0].origin, Some(Origin::Default));
+        assert!(findings.iter().all(|d| d.origin == Some(Origin::Default)));
     }
 
     #[test]

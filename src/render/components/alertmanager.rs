@@ -103,7 +103,7 @@ pub fn part(stack: &Stack) -> Result<Part, RenderError> {
         egress: vec![
             Egress::dial(Target::App(NAME), &[MESH_TCP, MESH_UDP]),
             // Receivers (chat, paging, webhooks) live outside the cluster.
-            anywhere(&[443]),
+            anywhere(&spec.network_policies.receiver_ports),
         ],
     });
     Ok(part)

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::core::v1 as core;
+use minijinja::context;
+use minijinja::value::Serde;
 use serde_json::json;
 
 use super::query;
@@ -15,8 +18,8 @@ use crate::render::formats::{GrafanaDatasources, GrafanaProviders};
 use crate::render::part::{Allow, Egress, From, Part, Policy, ScrapeJob, Target};
 use crate::render::stack::Stack;
 use crate::render::workload::{
-    Pod, Port, Workload, config_map_volume, container, empty_dir, env, http_probe, mount,
-    read_only, secret_volume,
+    Pod, Port, Workload, claim_spec, claim_volume, config_map_volume, container, empty_dir, env,
+    http_probe, mount, read_only, secret_volume,
 };
 
 pub const NAME: &str = "grafana";
@@ -25,6 +28,7 @@ const DATA_DIR: &str = "/var/lib/grafana";
 const PROVISIONING_DIR: &str = "/etc/grafana/provisioning";
 const DASHBOARDS_DIR: &str = "/var/lib/grafana/dashboards";
 const ADMIN_DIR: &str = "/etc/grafana/admin";
+const DATABASE_DIR: &str = "/etc/grafana/database";
 const DATASOURCES: &str = "grafana-datasources";
 const PROVIDER: &str = "grafana-dashboard-provider";
 
@@ -86,6 +90,17 @@ pub fn part(stack: &Stack) -> Result<Part, RenderError> {
     let mut part = Part::new(NAME);
     part.workload("kinds/deployment.yaml.j2", &w);
     part.front(stack, &w, NAME, &[HTTP], false);
+    let g = &stack.spec.grafana;
+    if g.storage.persistent {
+        let spec = claim_spec(
+            g.storage.size.as_str(),
+            g.storage.storage_class_name.as_ref().map(|c| c.as_str()),
+        );
+        part.push(
+            "kinds/persistentvolumeclaim.yaml.j2",
+            context! { metadata => Serde(stack.meta(NAME, &w.labels)), spec => Serde(spec) },
+        );
+    }
     part.config_map(stack, DATASOURCES, &w.labels, &files.datasources);
     part.config_map(stack, PROVIDER, &w.labels, &files.provider);
     for (name, data) in &files.dashboards {
@@ -111,7 +126,69 @@ fn workload(stack: &Stack, files: &Provisioning) -> Workload {
     all.extend(files.provider.clone());
     pod.annotations
         .insert("checksum/provisioning".to_owned(), checksum(&all));
-    let mut env_vars: Vec<_> = [
+    let data = if g.storage.persistent {
+        claim_volume("data", NAME)
+    } else {
+        empty_dir("data")
+    };
+    pod.volumes = vec![
+        data,
+        empty_dir("tmp"),
+        config_map_volume("datasources", DATASOURCES),
+        config_map_volume("dashboard-provider", PROVIDER),
+    ];
+    let mut mounts = vec![
+        mount("data", DATA_DIR),
+        mount("tmp", "/tmp"),
+        read_only("datasources", &format!("{PROVISIONING_DIR}/datasources")),
+        read_only(
+            "dashboard-provider",
+            &format!("{PROVISIONING_DIR}/dashboards"),
+        ),
+    ];
+    let mut env_vars = env_vars(stack);
+    // Grafana reads `__FILE` variables from files, so the admin credentials and the
+    // database URL stay out of the environment (where crash dumps and `/proc` show it).
+    if let Some(secret) = &g.admin_secret {
+        for (var, key) in [
+            ("GF_SECURITY_ADMIN_USER__FILE", "admin-user"),
+            ("GF_SECURITY_ADMIN_PASSWORD__FILE", "admin-password"),
+        ] {
+            env_vars.push(env(var, &format!("{ADMIN_DIR}/{key}")));
+        }
+        pod.volumes.push(secret_volume("admin", secret.as_str()));
+        mounts.push(read_only("admin", ADMIN_DIR));
+    }
+    if let Some(db) = &g.database {
+        let secret = &db.url_secret;
+        env_vars.push(env(
+            "GF_DATABASE_URL__FILE",
+            &format!("{DATABASE_DIR}/{}", secret.key),
+        ));
+        pod.volumes
+            .push(secret_volume("database", secret.name.as_str()));
+        mounts.push(read_only("database", DATABASE_DIR));
+    }
+    for d in wanted_dashboards(stack) {
+        let name = config_map(d);
+        pod.volumes.push(config_map_volume(&name, &name));
+        mounts.push(read_only(&name, &format!("{DASHBOARDS_DIR}/{}", slug(d))));
+    }
+    let mut main = container(NAME, image, &[HTTP], &g.resources);
+    main.env = Some(env_vars);
+    main.volume_mounts = Some(mounts);
+    main.liveness_probe = Some(http_probe("/api/health", HTTP, 10, None));
+    main.readiness_probe = Some(http_probe("/api/health", HTTP, 5, None));
+    pod.containers.push(main);
+    let mut w = pod.build(stack, None, false);
+    w.recreate = g.storage.persistent;
+    w
+}
+
+/// Grafana's settings: no anonymous access or sign-up, no phoning home, paths on volumes.
+fn env_vars(stack: &Stack) -> Vec<core::EnvVar> {
+    let spec = stack.spec;
+    let mut vars: Vec<core::EnvVar> = [
         ("GF_AUTH_ANONYMOUS_ENABLED", "false"),
         ("GF_USERS_ALLOW_SIGN_UP", "false"),
         ("GF_ANALYTICS_REPORTING_ENABLED", "false"),
@@ -127,45 +204,7 @@ fn workload(stack: &Stack, files: &Provisioning) -> Workload {
     // Grafana's own basic auth would reject with 401 (grafana/grafana#7090): let Grafana
     // ignore it and keep its login form.
     if spec.exposes(Ui::Grafana) && spec.ingress.basic_auth_secret.is_some() {
-        env_vars.push(env("GF_AUTH_BASIC_ENABLED", "false"));
+        vars.push(env("GF_AUTH_BASIC_ENABLED", "false"));
     }
-    pod.volumes = vec![
-        empty_dir("data"),
-        empty_dir("tmp"),
-        config_map_volume("datasources", DATASOURCES),
-        config_map_volume("dashboard-provider", PROVIDER),
-    ];
-    let mut mounts = vec![
-        mount("data", DATA_DIR),
-        mount("tmp", "/tmp"),
-        read_only("datasources", &format!("{PROVISIONING_DIR}/datasources")),
-        read_only(
-            "dashboard-provider",
-            &format!("{PROVISIONING_DIR}/dashboards"),
-        ),
-    ];
-    // Grafana reads `__FILE` variables from files, so the admin credentials stay out of
-    // the environment (where crash dumps and `/proc` could show them).
-    if let Some(secret) = &g.admin_secret {
-        for (var, key) in [
-            ("GF_SECURITY_ADMIN_USER__FILE", "admin-user"),
-            ("GF_SECURITY_ADMIN_PASSWORD__FILE", "admin-password"),
-        ] {
-            env_vars.push(env(var, &format!("{ADMIN_DIR}/{key}")));
-        }
-        pod.volumes.push(secret_volume("admin", secret.as_str()));
-        mounts.push(read_only("admin", ADMIN_DIR));
-    }
-    for d in wanted_dashboards(stack) {
-        let name = config_map(d);
-        pod.volumes.push(config_map_volume(&name, &name));
-        mounts.push(read_only(&name, &format!("{DASHBOARDS_DIR}/{}", slug(d))));
-    }
-    let mut main = container(NAME, image, &[HTTP], &g.resources);
-    main.env = Some(env_vars);
-    main.volume_mounts = Some(mounts);
-    main.liveness_probe = Some(http_probe("/api/health", HTTP, 10, None));
-    main.readiness_probe = Some(http_probe("/api/health", HTTP, 5, None));
-    pod.containers.push(main);
-    pod.build(stack, None, false)
+    vars
 }

@@ -81,7 +81,7 @@ pub fn part(stack: &Stack) -> Part {
     part.policy = Some(Policy {
         ingress: vec![Allow::new(&[METRICS, TELEMETRY], &[From::Scraper])],
         // The API server, by its service IP or its endpoints.
-        egress: vec![anywhere(&[443, 6443])],
+        egress: vec![anywhere(&spec.network_policies.api_server_ports)],
     });
     part
 }

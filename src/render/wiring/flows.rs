@@ -143,13 +143,10 @@ fn needed<'a>(
             ));
         }
         if pods.spec["automountServiceAccountToken"] == true {
-            flows.push(outside(
-                format!("{} calling the API server", pods.owner()),
-                from,
-                None,
-                443,
-                "TCP",
-            ));
+            for port in stream.api_server_ports {
+                let what = format!("{} calling the API server", pods.owner());
+                flows.push(outside(what, from, None, u64::from(*port), "TCP"));
+            }
         }
         outside_dials(stream, &pods, from, &mut flows);
     }
@@ -265,13 +262,10 @@ fn outside_dials<'a>(
         }
     }
     if sends_notifications(stream, pods) {
-        flows.push(outside(
-            format!("{owner} notifying its receivers"),
-            from,
-            None,
-            443,
-            "TCP",
-        ));
+        for port in stream.receiver_ports {
+            let what = format!("{owner} notifying its receivers");
+            flows.push(outside(what, from, None, u64::from(*port), "TCP"));
+        }
     }
 }
 

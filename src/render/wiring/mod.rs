@@ -23,14 +23,34 @@ use super::RenderError;
 use super::object::Object;
 use crate::render::prerequisites::Prerequisites;
 
+/// What the stack is told about the cluster it runs in.
+pub struct Cluster<'a> {
+    pub namespace: &'a str,
+    pub domain: &'a str,
+    /// Ports the API server answers on, each of which a client may need.
+    pub api_server_ports: &'a [u16],
+    /// Ports notification receivers listen on.
+    pub receiver_ports: &'a [u16],
+}
+
+impl<'a> Cluster<'a> {
+    pub fn of(spec: &'a crate::config::model::Spec) -> Self {
+        Self {
+            namespace: spec.namespace.as_str(),
+            domain: spec.cluster_domain.as_str(),
+            api_server_ports: &spec.network_policies.api_server_ports,
+            receiver_ports: &spec.network_policies.receiver_ports,
+        }
+    }
+}
+
 /// Checks `objects` as one system; `prerequisites` are what may be referenced unrendered.
 pub fn check(
     objects: &[Object],
-    namespace: &str,
-    cluster_domain: &str,
+    cluster: &Cluster,
     prerequisites: &Prerequisites,
 ) -> Result<(), RenderError> {
-    let stream = Stream::new(objects, namespace, cluster_domain);
+    let stream = Stream::new(objects, cluster);
     let mut problems = Vec::new();
     let dials = addresses::check(&stream, &mut problems);
     files::check(&stream, prerequisites, &mut problems);

@@ -12,6 +12,8 @@ pub struct Stream<'a> {
     pub objects: &'a [Object],
     pub namespace: &'a str,
     pub domain: &'a str,
+    pub api_server_ports: &'a [u16],
+    pub receiver_ports: &'a [u16],
     /// Every ConfigMap's and Secret's files, parsed once: `(kind, name)` → documents.
     configs: Vec<(&'a str, &'a str, Vec<Json>)>,
 }
@@ -95,7 +97,7 @@ impl<'a> Pods<'a> {
 }
 
 impl<'a> Stream<'a> {
-    pub fn new(objects: &'a [Object], namespace: &'a str, domain: &'a str) -> Self {
+    pub fn new(objects: &'a [Object], cluster: &super::Cluster<'a>) -> Self {
         let configs = objects
             .iter()
             .filter(|o| matches!(o.kind(), "ConfigMap" | "Secret"))
@@ -111,8 +113,10 @@ impl<'a> Stream<'a> {
             .collect();
         Self {
             objects,
-            namespace,
-            domain,
+            namespace: cluster.namespace,
+            domain: cluster.domain,
+            api_server_ports: cluster.api_server_ports,
+            receiver_ports: cluster.receiver_ports,
             configs,
         }
     }

@@ -27,8 +27,7 @@ fn planted(network_policies: bool, kind: &str, name: &str, edit: impl FnOnce(&mu
 fn check(config: &MonitoringStack, objects: &[Object]) -> Result<(), String> {
     super::check(
         objects,
-        config.spec.namespace.as_str(),
-        "cluster.local",
+        &super::Cluster::of(&config.spec),
         &prerequisites::of(&config.spec),
     )
     .map_err(|e| e.message)
