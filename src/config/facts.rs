@@ -12,6 +12,11 @@ pub const POD_ENV: [(&str, &str); 2] = [
     ("POD_NAMESPACE", "metadata.namespace"),
 ];
 
+/// The file names of the built-in rules, beside the user's in the same ConfigMap: of every
+/// Prometheus, and of the Ruler.
+pub const PROMETHEUS_RULES_FILE: &str = "stack.rules.yaml";
+pub const RULER_RULES_FILE: &str = "global.rules.yaml";
+
 /// A UI that the ingress can expose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Ui {

@@ -1,6 +1,7 @@
 //! The config half of the pipeline: layers in, a validated `MonitoringStack` out.
 
 pub mod facts;
+pub(crate) mod gotemplate;
 pub mod init;
 pub mod load;
 pub mod model;

@@ -369,6 +369,20 @@ impl<'a> StructureChecker<'a> {
             .get("minLength")
             .and_then(Json::as_u64)
             .is_some_and(|min| (s.chars().count() as u64) < min);
+        if !(too_long || mismatch || too_short)
+            && let Some(Err(why)) = schema
+                .get("format")
+                .and_then(Json::as_str)
+                .and_then(|f| super::types::check_format(f, s))
+        {
+            self.report(
+                Fault::Value,
+                Diagnostic::error(why)
+                    .at(path.to_string())
+                    .from_origin(Some(node.origin.clone())),
+            );
+            return;
+        }
         if too_long || mismatch || too_short {
             let expected = schema
                 .get("description")
@@ -399,21 +413,20 @@ impl<'a> StructureChecker<'a> {
         });
         let below = min.is_some_and(|m| i < m);
         let above = max.is_some_and(|m| i > m);
-        if below || above {
-            let range = match (min, max) {
-                (Some(a), Some(b)) => format!("between {a} and {b}"),
-                (Some(a), None) => format!("at least {a}"),
-                (None, Some(b)) => format!("at most {b}"),
-                (None, None) => unreachable!("a bound was crossed"),
-            };
-            self.report(
-                Fault::Value,
-                Diagnostic::error(format!("{i} is out of range"))
-                    .at(path.to_string())
-                    .from_origin(Some(node.origin.clone()))
-                    .help(format!("use a whole number {range}")),
-            );
-        }
+        // Name the bound that was crossed: a lower bound of 0 says nothing to someone who
+        // wrote too large a number.
+        let range = match (below, min, max) {
+            (true, Some(a), _) => format!("at least {a}"),
+            (false, _, Some(b)) if above => format!("at most {b}"),
+            _ => return,
+        };
+        self.report(
+            Fault::Value,
+            Diagnostic::error(format!("{i} is out of range"))
+                .at(path.to_string())
+                .from_origin(Some(node.origin.clone()))
+                .help(format!("use a whole number {range}")),
+        );
     }
 
     fn pattern(&mut self, pattern: &str) -> Option<&Regex> {

@@ -11,9 +11,11 @@ use regex::Regex;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Declares a string newtype checked by `$pattern` (plus an optional extra check).
+/// Declares a string newtype checked by `$pattern`, plus an optional `$extra` check of what
+/// a pattern cannot say (ranges, lengths of parts). A type with an extra check names it as
+/// its schema `format`, `stackgen:<Type>`, so the structural check runs it too.
 macro_rules! checked_string {
-    ($(#[$doc:meta])* $name:ident, $pattern:expr, $max:expr, $what:expr) => {
+    ($(#[$doc:meta])* $name:ident, $pattern:expr, $max:expr, $what:expr $(, $extra:expr)?) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(String);
@@ -46,6 +48,7 @@ macro_rules! checked_string {
                 if !Self::regex().is_match(s) {
                     return Err(format!("`{s}` is not {}", Self::EXPECTED));
                 }
+                $( ($extra)(s)?; )?
                 Ok(Self(s.to_owned()))
             }
         }
@@ -74,13 +77,19 @@ macro_rules! checked_string {
                 stringify!($name).into()
             }
             fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                json_schema!({
+                #[allow(unused_mut)]
+                let mut schema = json_schema!({
                     "type": "string",
                     "pattern": $pattern,
                     "minLength": 1,
                     "maxLength": $max,
                     "description": $what,
-                })
+                });
+                $(
+                    let _ = $extra;
+                    schema.insert("format".into(), concat!("stackgen:", stringify!($name)).into());
+                )?
+                schema
             }
         }
     };
@@ -107,7 +116,11 @@ checked_string!(
     DnsName,
     r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
     253,
-    "a DNS name: dot-separated lowercase labels of letters, digits and `-`"
+    "a DNS name: dot-separated lowercase labels of letters, digits and `-`",
+    |s: &str| match s.split('.').find(|label| label.len() > 63) {
+        Some(label) => Err(format!("`{label}` is longer than 63 characters, the most a DNS label has")),
+        None => Ok(()),
+    }
 );
 
 checked_string!(
@@ -123,7 +136,11 @@ checked_string!(
     Endpoint,
     r"^(dns\+|dnssrv\+)?[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?(:[0-9]{1,5})$",
     300,
-    "a `host:port` endpoint (optionally prefixed `dns+` or `dnssrv+`), such as `thanos-querier.eu1.example.com:10901`"
+    "a `host:port` endpoint (optionally prefixed `dns+` or `dnssrv+`), such as `thanos-querier.eu1.example.com:10901`",
+    |s: &str| match s.rsplit_once(':').and_then(|(_, p)| p.parse::<u32>().ok()) {
+        Some(1..=65535) => Ok(()),
+        _ => Err(format!("`{s}` has no port between 1 and 65535")),
+    }
 );
 
 checked_string!(
@@ -131,7 +148,15 @@ checked_string!(
     Duration,
     r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$",
     64,
-    "a duration: a number and a unit (`ms`, `s`, `m`, `h`, `d`, `w`, `y`), such as `30s`, `2h` or `1h30m`"
+    "a duration: a number and a unit (`ms`, `s`, `m`, `h`, `d`, `w`, `y`), such as `30s`, `2h` or `1h30m`",
+    |s: &str| {
+        // Prometheus and Thanos hold durations in Go's time.Duration: at most ~292 years.
+        if Duration(s.to_owned()).millis() > Duration::MAX_MILLIS {
+            Err(format!("`{s}` is longer than 292 years, the longest duration Prometheus and Thanos can hold"))
+        } else {
+            Ok(())
+        }
+    }
 );
 
 checked_string!(
@@ -142,7 +167,21 @@ checked_string!(
     "a Kubernetes quantity such as `500m`, `2Gi` or `1`"
 );
 
+/// Checks `s` against the extra rule of the type a schema `format` names, if any.
+pub fn check_format(format: &str, s: &str) -> Option<Result<(), String>> {
+    let check = |r: Result<(), String>| Some(r);
+    match format.strip_prefix("stackgen:")? {
+        "DnsName" => check(s.parse::<DnsName>().map(drop)),
+        "Endpoint" => check(s.parse::<Endpoint>().map(drop)),
+        "Duration" => check(s.parse::<Duration>().map(drop)),
+        _ => None,
+    }
+}
+
 impl Duration {
+    /// Go's `time.Duration` holds at most 2^63-1 nanoseconds.
+    pub const MAX_MILLIS: u64 = (i64::MAX as u64) / 1_000_000;
+
     /// The length in milliseconds; the pattern guarantees the shape, so only overflow saturates.
     pub fn millis(&self) -> u64 {
         const UNITS: [(&str, u64); 7] = [
@@ -184,6 +223,37 @@ impl Duration {
 impl Quantity {
     pub(crate) fn lit(s: &str) -> Self {
         s.parse().expect("valid built-in quantity")
+    }
+
+    /// The amount as a number (bytes, cores), for comparing two quantities.
+    pub fn value(&self) -> f64 {
+        const SUFFIXES: [(&str, f64); 13] = [
+            ("Ki", 1024.0),
+            ("Mi", 1_048_576.0),
+            ("Gi", 1_073_741_824.0),
+            ("Ti", 1_099_511_627_776.0),
+            ("Pi", 1_125_899_906_842_624.0),
+            ("Ei", 1_152_921_504_606_846_976.0),
+            ("n", 1e-9),
+            ("u", 1e-6),
+            ("m", 1e-3),
+            ("k", 1e3),
+            ("M", 1e6),
+            ("G", 1e9),
+            ("T", 1e12),
+        ];
+        let text = self.0.trim_start_matches('+');
+        let (number, factor) = SUFFIXES
+            .iter()
+            .find_map(|(suffix, factor)| text.strip_suffix(suffix).map(|n| (n, *factor)))
+            .or_else(|| text.strip_suffix('P').map(|n| (n, 1e15)))
+            .or_else(|| {
+                text.strip_suffix('E')
+                    .filter(|n| !n.is_empty())
+                    .map(|n| (n, 1e18))
+            })
+            .unwrap_or((text, 1.0));
+        number.parse::<f64>().unwrap_or(0.0) * factor
     }
 }
 
@@ -248,6 +318,15 @@ mod tests {
     }
 
     #[test]
+    fn quantities_compare_by_value() {
+        assert_eq!(Quantity::lit("2Gi").value(), 2.0 * 1_073_741_824.0);
+        assert_eq!(Quantity::lit("500m").value(), 0.5);
+        assert_eq!(Quantity::lit("1e3").value(), 1000.0);
+        assert!(Quantity::lit("1Gi").value() > Quantity::lit("1G").value());
+        assert_eq!(Quantity::lit("0").value(), 0.0);
+    }
+
+    #[test]
     fn names_are_dns_1123_labels() {
         assert!("monitoring".parse::<Dns1123Label>().is_ok());
         assert!("Monitoring".parse::<Dns1123Label>().is_err());
@@ -279,6 +358,28 @@ mod tests {
             Some("dev")
         );
         assert_eq!(ImageRef::lit(&digest).tag(), Some("v0.39.2"));
+    }
+
+    #[test]
+    fn values_past_what_the_components_hold_are_refused() {
+        assert!("292y".parse::<Duration>().is_ok());
+        assert!(
+            "293y"
+                .parse::<Duration>()
+                .unwrap_err()
+                .contains("292 years")
+        );
+        assert!("99999999999999999999y".parse::<Duration>().is_err());
+        assert!("a.example.com:0".parse::<Endpoint>().is_err());
+        assert!("a.example.com:65536".parse::<Endpoint>().is_err());
+        assert!("a.example.com:65535".parse::<Endpoint>().is_ok());
+        let long_label = format!("{}.example.com", "a".repeat(64));
+        assert!(
+            long_label
+                .parse::<DnsName>()
+                .unwrap_err()
+                .contains("63 characters")
+        );
     }
 
     #[test]

@@ -2,17 +2,18 @@
 //! templates (their `{{ $labels }}` belong to Prometheus and Grafana), so no config string
 //! ever reaches them.
 
+use crate::config::facts::{PROMETHEUS_RULES_FILE, RULER_RULES_FILE};
 use crate::config::model::Dashboard;
 
 /// Alert rules every Prometheus replica evaluates.
 pub const STACK_RULES: (&str, &str) = (
-    "stack.rules.yaml",
+    PROMETHEUS_RULES_FILE,
     include_str!("../../templates/prometheus/rules/stack.rules.yaml"),
 );
 
 /// Recording rules and alerts the Ruler evaluates over the global view.
 pub const GLOBAL_RULES: (&str, &str) = (
-    "global.rules.yaml",
+    RULER_RULES_FILE,
     include_str!("../../templates/thanos/ruler-rules/global.rules.yaml"),
 );
 

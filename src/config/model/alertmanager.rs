@@ -12,7 +12,8 @@ use crate::config::types::{Duration, LabelName};
 pub struct Alertmanager {
     /// Deploy Alertmanager; Prometheus and the Ruler send alerts to it.
     pub enabled: bool,
-    /// Number of clustered replicas.
+    /// Number of clustered replicas (at most 25: each is a gossip peer of every other).
+    #[schemars(range(max = 25))]
     pub replicas: u32,
     /// Notification receivers; secrets are referenced, never inlined.
     pub receivers: Vec<Receiver>,

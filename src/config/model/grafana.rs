@@ -13,7 +13,8 @@ pub struct Grafana {
     /// Deploy Grafana.
     pub enabled: bool,
     /// Number of replicas. Grafana keeps users, sessions and settings in a database: more
-    /// than one replica needs the shared `database`.
+    /// than one replica needs the shared `database`. At most 100.
+    #[schemars(range(max = 100))]
     pub replicas: u32,
     /// Provisioned dashboards.
     pub dashboards: Vec<Dashboard>,

@@ -12,7 +12,9 @@ use crate::config::types::{Duration, LabelName};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Prometheus {
-    /// Number of identical Prometheus replicas; Query deduplicates their series.
+    /// Number of identical Prometheus replicas; Query deduplicates their series. At most
+    /// 100: each replica gets its own Service and ingress host.
+    #[schemars(range(max = 100))]
     pub replicas: u32,
     /// How long the local TSDB keeps data; long-term data lives in the bucket.
     pub retention: Duration,

@@ -26,7 +26,8 @@ pub struct Thanos {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Query {
-    /// Number of Query replicas.
+    /// Number of Query replicas (at most 1000).
+    #[schemars(range(max = 1000))]
     pub replicas: u32,
     /// Store API (gRPC) endpoints of other clusters to federate, as `host:port`.
     pub remote_endpoints: Vec<Endpoint>,
@@ -51,7 +52,8 @@ impl Default for Query {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Store {
-    /// Number of Store gateway replicas (each serves the whole bucket).
+    /// Number of Store gateway replicas (each serves the whole bucket; at most 1000).
+    #[schemars(range(max = 1000))]
     pub replicas: u32,
     /// Local cache volume (safe to lose, slow to rebuild).
     pub storage: Storage,
@@ -77,6 +79,7 @@ impl Default for Store {
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Compact {
     /// Must be 1: the compactor is a singleton per bucket.
+    #[schemars(range(max = 1000))]
     pub replicas: u32,
     /// Downsample to 5m resolution after 40h and to 1h after 10d.
     pub downsampling: bool,
@@ -131,7 +134,8 @@ impl Default for CompactRetention {
 pub struct Ruler {
     /// Deploy the Ruler.
     pub enabled: bool,
-    /// Number of Ruler replicas; above 1 each gets its own replica label.
+    /// Number of Ruler replicas; above 1 each gets its own replica label. At most 100.
+    #[schemars(range(max = 100))]
     pub replicas: u32,
     /// Label set to the pod name on each Ruler replica; Query deduplicates on it too.
     pub replica_label: LabelName,

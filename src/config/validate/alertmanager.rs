@@ -20,6 +20,13 @@ pub(super) fn alertmanager_routes_resolve(spec: &Spec, f: &mut Findings) {
     }
     let mut names = BTreeSet::new();
     for (i, receiver) in am.receivers.iter().enumerate() {
+        if receiver.name.trim().is_empty() {
+            f.error(
+                &format!("spec.alertmanager.receivers[{i}].name"),
+                "is empty".to_owned(),
+                "Alertmanager refuses a receiver without a name; routes name receivers",
+            );
+        }
         if !names.insert(receiver.name.as_str()) {
             f.error(
                 &format!("spec.alertmanager.receivers[{i}].name"),
@@ -61,13 +68,46 @@ pub(super) fn alertmanager_routes_resolve(spec: &Spec, f: &mut Findings) {
             f,
         );
         for (m, matcher) in route.matchers.iter().enumerate() {
-            if !MATCHER.is_match(matcher) {
-                f.error(
-                    &format!("spec.alertmanager.route.routes[{i}].matchers[{m}]"),
+            let path = format!("spec.alertmanager.route.routes[{i}].matchers[{m}]");
+            match MATCHER.captures(matcher) {
+                None => f.error(
+                    &path,
                     format!("`{matcher}` is not an Alertmanager matcher"),
                     "write `label=\"value\"`, with `=`, `!=`, `=~` or `!~`",
-                );
+                ),
+                Some(c) if c[1].contains('~') => {
+                    let value = c[2].trim_matches('"');
+                    // Alertmanager anchors matcher regexes and uses Go's RE2, which the regex
+                    // crate follows.
+                    if let Err(e) = Regex::new(&format!("^(?:{value})$")) {
+                        let why = e.to_string().lines().last().unwrap_or_default().to_owned();
+                        f.error(
+                            &path,
+                            format!("`{value}` is not a regular expression: {why}"),
+                            "fix the regex; Alertmanager refuses the whole config otherwise",
+                        );
+                    }
+                }
+                Some(_) => {}
             }
+        }
+    }
+    intervals_are_not_zero(spec, f);
+}
+
+/// Alertmanager refuses a zero `group_interval` or `repeat_interval`.
+fn intervals_are_not_zero(spec: &Spec, f: &mut Findings) {
+    let route = &spec.alertmanager.route;
+    for (field, value) in [
+        ("groupInterval", &route.group_interval),
+        ("repeatInterval", &route.repeat_interval),
+    ] {
+        if value.is_zero() {
+            f.error(
+                &format!("spec.alertmanager.route.{field}"),
+                format!("`{value}` is zero, which Alertmanager refuses"),
+                "use a duration such as `5m` (groupInterval) or `4h` (repeatInterval)",
+            );
         }
     }
 }
@@ -75,6 +115,25 @@ pub(super) fn alertmanager_routes_resolve(spec: &Spec, f: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use crate::config::testing::{help_of, passes, rejects};
+
+    #[test]
+    fn values_alertmanager_refuses_are_refused() {
+        rejects(
+            "alertmanager: {receivers: [{name: ''}, {name: default}]}",
+            "spec.alertmanager.receivers[0].name",
+            "is empty",
+        );
+        rejects(
+            "alertmanager: {route: {repeatInterval: 0s}}",
+            "spec.alertmanager.route.repeatInterval",
+            "is zero",
+        );
+        rejects(
+            "alertmanager: {receivers: [{name: default}, {name: team}], route: {routes: [{receiver: team, matchers: ['team=~\"(a\"']}]}}",
+            "spec.alertmanager.route.routes[0].matchers[0]",
+            "is not a regular expression",
+        );
+    }
 
     #[test]
     fn routes_to_defined_receivers_pass() {

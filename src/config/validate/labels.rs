@@ -117,9 +117,54 @@ pub(super) fn sidecar_can_expand_variables(spec: &Spec, f: &mut Findings) {
     }
 }
 
+/// Names starting with `__` are Prometheus's own (`__name__`, `__address__` …): as a
+/// replica label `__name__` would merge every metric; as external labels they are dropped.
+pub(super) fn labels_are_not_reserved(spec: &Spec, f: &mut Findings) {
+    let mut names: Vec<(String, &str)> = vec![
+        ("spec.replicaLabel".to_owned(), spec.replica_label.as_str()),
+        (
+            "spec.thanos.ruler.replicaLabel".to_owned(),
+            spec.thanos.ruler.replica_label.as_str(),
+        ),
+    ];
+    names.extend(
+        spec.external_labels
+            .keys()
+            .map(|k| (format!("spec.externalLabels.{k}"), k.as_str())),
+    );
+    names.extend(
+        spec.thanos
+            .ruler
+            .external_labels
+            .keys()
+            .map(|k| (format!("spec.thanos.ruler.externalLabels.{k}"), k.as_str())),
+    );
+    for (path, name) in names {
+        if name.starts_with("__") {
+            f.error(
+                &path,
+                format!(
+                    "`{name}` is reserved: Prometheus keeps names starting with `__` for itself"
+                ),
+                "choose a name without the leading `__`",
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::config::testing::{help_of, passes, position, rejects, warns};
+
+    #[test]
+    fn reserved_label_names_are_refused() {
+        rejects("replicaLabel: __name__", "spec.replicaLabel", "is reserved");
+        rejects(
+            "externalLabels: {__region: eu}",
+            "spec.externalLabels.__region",
+            "is reserved",
+        );
+    }
 
     // -----------------------------------------------------------------------------------------
     // labels_make_series_unique

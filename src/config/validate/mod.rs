@@ -12,7 +12,9 @@ mod object_storage;
 mod replicas;
 mod retention;
 mod rule_files;
+mod values;
 
+use super::facts::{PROMETHEUS_RULES_FILE, RULER_RULES_FILE};
 use super::model::MonitoringStack;
 use super::tree::{Node, Path};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -53,17 +55,20 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     retention::retention_survives_downsampling(spec, &mut f);
     labels::labels_make_series_unique(spec, &mut f);
     labels::sidecar_can_expand_variables(spec, &mut f);
+    labels::labels_are_not_reserved(spec, &mut f);
     object_storage::buckets_follow_provider_rules(spec, &mut f);
     object_storage::object_storage_is_complete(spec, &mut f);
     replicas::replicas_are_highly_available(spec, &mut f);
     replicas::data_stays_on_volumes(spec, &mut f);
     rule_files::rule_files_parse(
         "spec.prometheus.ruleFiles",
+        PROMETHEUS_RULES_FILE,
         &spec.prometheus.rule_files,
         &mut f,
     );
     rule_files::rule_files_parse(
         "spec.thanos.ruler.ruleFiles",
+        RULER_RULES_FILE,
         &spec.thanos.ruler.rule_files,
         &mut f,
     );
@@ -74,6 +79,10 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     grafana::grafana_keeps_its_state(spec, &mut f);
     endpoints::network_policy_ports_are_usable(spec, &mut f);
     images::thanos_flags_match_the_image(spec, &mut f);
+    values::requests_fit_limits(spec, &mut f);
+    values::volumes_have_room(spec, &mut f);
+    values::secret_keys_are_file_names(spec, &mut f);
+    values::hosts_fit_in_dns(spec, &mut f);
     f.out
 }
 

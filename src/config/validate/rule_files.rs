@@ -7,10 +7,12 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Findings;
+use crate::config::gotemplate;
 use crate::config::model::{Rule, RuleFile};
 
 /// Checks inline rule files: names, groups, one of `alert`/`record`, and PromQL that parses.
-pub(super) fn rule_files_parse(base: &str, files: &[RuleFile], f: &mut Findings) {
+/// `built_in` is the file the stack's own rules ship under, which no user file may replace.
+pub(super) fn rule_files_parse(base: &str, built_in: &str, files: &[RuleFile], f: &mut Findings) {
     static FILE_NAME: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*\.ya?ml$").expect("valid"));
     let mut file_names = BTreeSet::new();
@@ -21,6 +23,13 @@ pub(super) fn rule_files_parse(base: &str, files: &[RuleFile], f: &mut Findings)
                 &format!("{file_path}.name"),
                 format!("`{}` is not a usable rule file name", file.name),
                 "use letters, digits, `.`, `-`, `_`, ending in `.yaml`, such as `team-a.rules.yaml`",
+            );
+        }
+        if file.name == built_in {
+            f.error(
+                &format!("{file_path}.name"),
+                format!("`{built_in}` is the file of the built-in rules, which it would replace"),
+                "give your rule file another name, such as `team-a.rules.yaml`",
             );
         }
         if !file_names.insert(file.name.as_str()) {
@@ -48,8 +57,20 @@ pub(super) fn rule_files_parse(base: &str, files: &[RuleFile], f: &mut Findings)
     }
 }
 
-/// One rule: exactly one of `alert` and `record`, each well named, and PromQL that parses.
+/// One rule: exactly one of `alert` and `record`, each well named, PromQL that parses, and
+/// labels and annotations that are templates Prometheus can parse.
 fn rule_is_well_formed(rule_path: &str, rule: &Rule, group: &str, file: &str, f: &mut Findings) {
+    for (field, values) in [("labels", &rule.labels), ("annotations", &rule.annotations)] {
+        for (key, value) in values {
+            if let Err(why) = gotemplate::check(value) {
+                f.error(
+                    &format!("{rule_path}.{field}.{key}"),
+                    format!("is not a template Prometheus can parse: {why}"),
+                    "fix the `{{ … }}`; `promtool check rules` refuses the file the same way",
+                );
+            }
+        }
+    }
     static METRIC: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$").expect("valid"));
     let rule_name = rule
@@ -164,6 +185,27 @@ mod tests {
             "`team a.rules` is not a usable rule file name",
         );
         assert!(help_of(&d).contains("ending in `.yaml`"));
+    }
+
+    #[test]
+    fn a_user_file_cannot_replace_the_built_in_rules() {
+        rejects(
+            &rule_file("stack.rules.yaml", "[{alert: A, expr: up == 0}]"),
+            "spec.prometheus.ruleFiles[0].name",
+            "the file of the built-in rules",
+        );
+    }
+
+    #[test]
+    fn templates_in_labels_and_annotations_must_parse() {
+        rejects(
+            &rule_file(
+                "t.rules.yaml",
+                "[{alert: A, expr: up == 0, annotations: {summary: '{{ $lables.job }} down'}}]",
+            ),
+            "spec.prometheus.ruleFiles[0].groups[0].rules[0].annotations.summary",
+            "undefined variable `$lables`",
+        );
     }
 
     #[test]
