@@ -108,10 +108,8 @@ fn action_ok<'a>(
                 .ok_or("`{{ end }}` closes no `if`, `range` or `with`")?;
             return Ok(());
         }
-        "else" => {
-            if open_blocks.is_empty() {
-                return Err("`{{ else }}` outside an `if`, `range` or `with`".to_owned());
-            }
+        "else" if open_blocks.is_empty() => {
+            return Err("`{{ else }}` outside an `if`, `range` or `with`".to_owned());
         }
         block if BLOCKS.contains(&block) => open_blocks.push(block),
         _ => {}
@@ -128,7 +126,7 @@ fn action_ok<'a>(
             let name = format!("${}", var.split('.').next().unwrap_or_default());
             let known = name == "$"
                 || VARIABLES.contains(&name.as_str())
-                || declared.iter().any(|d| *d == name);
+                || declared.contains(&name);
             if !known {
                 return Err(format!("undefined variable `{name}`"));
             }
