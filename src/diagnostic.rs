@@ -9,6 +9,8 @@ use crate::source::{Origin, Sources};
 pub enum Severity {
     Error,
     Warning,
+    /// Information a user may act on: neither refuses the config nor fails `--strict`.
+    Note,
 }
 
 /// Something a user got wrong (or should look at), with where it came from and how to fix it.
@@ -62,12 +64,24 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
+    }
+
+    pub fn note(message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Note,
+            ..Self::error(message)
+        }
+    }
+
     /// Renders rustc-style: headline, `--> file:line:col`, the source line with a caret, help.
     pub fn render(&self, sources: &Sources) -> String {
         let mut out = String::new();
         let label = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         match &self.path {
             Some(path) => {
@@ -87,6 +101,7 @@ impl Diagnostic {
             } = origin
                 && let Some(text) = sources.line(*source, *line)
             {
+                let (text, column) = window(text, *column);
                 let number = line.to_string();
                 let pad = " ".repeat(number.len());
                 let caret = " ".repeat(column.saturating_sub(1));
@@ -100,6 +115,32 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// The most of a line a diagnostic quotes: a long line (a one-line file of megabytes) is
+/// cut to a window around the column, marked with `…`.
+const QUOTED_CHARS: usize = 100;
+
+/// `line` cut to at most `QUOTED_CHARS` characters around the 1-based `column`, and the
+/// column within what is kept.
+fn window(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= QUOTED_CHARS {
+        return (line.to_owned(), column);
+    }
+    let at = column.saturating_sub(1).min(chars.len());
+    let start = at.saturating_sub(QUOTED_CHARS / 2);
+    let end = (start + QUOTED_CHARS).min(chars.len());
+    let mut text: String = chars[start..end].iter().collect();
+    let mut column = at - start + 1;
+    if start > 0 {
+        text.insert(0, '…');
+        column += 1;
+    }
+    if end < chars.len() {
+        text.push('…');
+    }
+    (text, column)
 }
 
 /// Renders every diagnostic in document order, then a one-line count.
@@ -122,7 +163,7 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &Sources) -> String {
         out.push('\n');
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = diagnostics.len() - errors;
+    let warnings = diagnostics.iter().filter(|d| d.is_warning()).count();
     if errors > 0 {
         let _ = writeln!(
             out,

@@ -197,6 +197,7 @@ fn result_of(d: &Diagnostic) -> Json {
     let severity = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "info",
     };
     let mut message = match &d.path {
         Some(path) => format!("`{path}`: {}", d.message),

@@ -75,7 +75,7 @@ fn validate(args: &InputArgs) -> anyhow::Result<Status> {
     let Some(valid) = validated(args)? else {
         return Ok(Status::Failed);
     };
-    let suffix = match valid.warnings.len() {
+    let suffix = match valid.warnings.iter().filter(|d| d.is_warning()).count() {
         0 => String::new(),
         1 => " (1 warning)".to_owned(),
         n => format!(" ({n} warnings)"),

@@ -123,7 +123,7 @@ impl From<RenderError> for Internal {
 /// Loads and validates the config without rendering it.
 pub fn validate(inputs: &Inputs, options: Options) -> Result<Valid, Failure> {
     let loaded = config::load(inputs)?;
-    if options.strict && !loaded.warnings.is_empty() {
+    if options.strict && loaded.warnings.iter().any(Diagnostic::is_warning) {
         return Err(Failure::Strict {
             warnings: loaded.warnings,
             sources: loaded.sources,
@@ -206,7 +206,11 @@ mod tests {
 
     #[test]
     fn strict_refuses_warnings_before_rendering() {
-        let failure = run(&Inputs::default(), Options { strict: true }).unwrap_err();
+        let inputs = Inputs {
+            sets: vec!["prometheus.replicas=1".to_owned()],
+            ..Inputs::default()
+        };
+        let failure = run(&inputs, Options { strict: true }).unwrap_err();
         assert!(matches!(failure, Failure::Strict { .. }), "{failure:?}");
         assert!(!failure.diagnostics().is_empty());
     }

@@ -25,7 +25,7 @@ impl fmt::Display for Origin {
             Origin::File {
                 name, line, column, ..
             } => write!(f, "{name}:{line}:{column}"),
-            Origin::Set(flag) => write!(f, "--set {flag}"),
+            Origin::Set(flag) => write!(f, "--set {}", clip(flag, 100)),
             Origin::Default => f.write_str("built-in default"),
         }
     }
@@ -52,5 +52,13 @@ impl Sources {
     /// Line `line` (1-based) of input `source`, without its newline.
     pub fn line(&self, source: usize, line: usize) -> Option<&str> {
         self.text(source)?.lines().nth(line.checked_sub(1)?)
+    }
+}
+
+/// `text` cut to `max` characters, marked with `…`: for values quoted in messages.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }

@@ -21,9 +21,13 @@ pub fn to_string<T: Serialize>(value: &T) -> String {
 /// Reader settings: YAML 1.2 booleans (`true`/`false` only), as kustomize and kpt read
 /// them, so `yes`, `no`, `on` and `off` stay strings on every path into stackgen and a
 /// config means the same from `-c`, from kustomize and from kpt.
+///
+/// Tags serde-saphyr does not know (`!foo`) are refused rather than silently dropped: a
+/// value that meant something to its author must not lose that meaning unnoticed.
 fn read_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         strict_booleans: true,
+        reject_unsupported_tags: true,
     }
 }
 

@@ -80,18 +80,31 @@ impl Spec {
     }
 
     /// Whether `ui` is reachable through the ingress: the ingress is on, the UI is asked
-    /// for, and its component is deployed.
+    /// for (or, unasked, it is safe to: Grafana has its own login, the others only behind
+    /// the ingress's basic auth), and its component is deployed.
     pub fn exposes(&self, ui: Ui) -> bool {
         let ingress = &self.ingress;
-        let expose = &ingress.expose;
+        let by_default = ui.has_own_login() || ingress.basic_auth_secret.is_some();
         ingress.enabled
+            && self.asks_to_expose(ui).unwrap_or(by_default)
             && match ui {
-                Ui::Querier => expose.querier,
-                Ui::Grafana => expose.grafana && self.grafana.enabled,
-                Ui::Alertmanager => expose.alertmanager && self.alertmanager.enabled,
-                Ui::Ruler => expose.ruler && self.thanos.ruler.enabled,
-                Ui::Prometheus => expose.prometheus,
+                Ui::Querier | Ui::Prometheus => true,
+                Ui::Grafana => self.grafana.enabled,
+                Ui::Alertmanager => self.alertmanager.enabled,
+                Ui::Ruler => self.thanos.ruler.enabled,
             }
+    }
+
+    /// What the config says about exposing `ui`, if anything.
+    pub fn asks_to_expose(&self, ui: Ui) -> Option<bool> {
+        let expose = &self.ingress.expose;
+        match ui {
+            Ui::Querier => expose.querier,
+            Ui::Grafana => expose.grafana,
+            Ui::Alertmanager => expose.alertmanager,
+            Ui::Ruler => expose.ruler,
+            Ui::Prometheus => expose.prometheus,
+        }
     }
 
     /// The UIs the ingress exposes, in host order.

@@ -124,9 +124,8 @@ fn action_ok<'a>(
     for word in words(action) {
         if let Some(var) = word.strip_prefix('$') {
             let name = format!("${}", var.split('.').next().unwrap_or_default());
-            let known = name == "$"
-                || VARIABLES.contains(&name.as_str())
-                || declared.contains(&name);
+            let known =
+                name == "$" || VARIABLES.contains(&name.as_str()) || declared.contains(&name);
             if !known {
                 return Err(format!("undefined variable `{name}`"));
             }

@@ -91,10 +91,32 @@ fn layer(
 ) {
     let (id, shared_name) = sources.add(name, text);
     let text = sources.text(id).unwrap_or_default();
+    let at = |line: usize, column: usize| {
+        Some(Origin::File {
+            name: shared_name.clone(),
+            source: id,
+            line,
+            column,
+        })
+    };
+    // YAML indents with spaces; the parser reports a tab where its scanner gave up, often a
+    // line earlier, so point at the tab ourselves.
+    if let Some((line, column)) = indenting_tab(text) {
+        diagnostics.push(
+            Diagnostic::error("invalid YAML: a tab indents this line")
+                .from_origin(at(line, column))
+                .help("YAML indents with spaces only: replace the tab with spaces"),
+        );
+        return;
+    }
     match Node::parse(text, id, &shared_name) {
         Ok(node) => match node.value {
             Value::Map(_) => tree.merge(node),
-            Value::Null => {} // an empty file changes nothing
+            Value::Null => diagnostics.push(
+                Diagnostic::warning(format!("`{name}` holds no settings, so the built-in defaults apply"))
+                    .from_origin(at(1, 1))
+                    .help("an empty file, a file of comments or empty stdin changes nothing; check you gave the file you meant"),
+            ),
             ref other => diagnostics.push(
                 Diagnostic::error(format!(
                     "a config must be a map, found a {}",
@@ -106,6 +128,17 @@ fn layer(
         },
         Err(e) => diagnostics.push(yaml_error(&e, id, &shared_name)),
     }
+}
+
+/// The first tab in a line's indentation (outside block scalars it is never allowed), as
+/// 1-based line and column.
+fn indenting_tab(text: &str) -> Option<(usize, usize)> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let at = line[..indent].find('\t')?;
+        // A line of only whitespace carries nothing.
+        (indent < line.len()).then_some((i + 1, at + 1))
+    })
 }
 
 /// A YAML syntax error, located so the renderer can quote the line.

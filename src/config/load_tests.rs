@@ -100,7 +100,13 @@ fn every_builtin_profile_validates() {
 
 #[test]
 fn profile_findings_point_into_the_profile() {
-    let ds = all(&crate::config::load(&inputs(&["dev"], &[], &[])));
+    // The dev profile is a development stack, so its single replicas are not warned about;
+    // another stack's purpose makes them so, pointing into the profile.
+    let ds = all(&crate::config::load(&inputs(
+        &["dev"],
+        &[],
+        &["purpose=production"],
+    )));
     let d = expect(&ds, Severity::Warning, "spec.prometheus.replicas", "is 1");
     assert_eq!(file_of(&d), "profiles/dev.yaml");
 }
@@ -348,4 +354,90 @@ fn remote_endpoints(c: &MonitoringStack) -> Vec<String> {
         .iter()
         .map(ToString::to_string)
         .collect()
+}
+
+/// The contract for careless input: each answer names the place and stays short.
+mod careless_input {
+    use crate::config::testing::{all, load_text};
+    use crate::diagnostic::Severity;
+    use crate::source::Origin;
+
+    const HEAD: &str = "apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\n";
+
+    fn line_of(d: &crate::diagnostic::Diagnostic) -> (usize, usize) {
+        match &d.origin {
+            Some(Origin::File { line, column, .. }) => (*line, *column),
+            other => panic!("no file origin: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_tab_is_reported_where_it_is() {
+        let text = format!("{HEAD}spec:\n  prometheus:\n    replicas: 3\n\tretention: 2h\n");
+        let ds = all(&load_text(&text));
+        assert_eq!(ds.len(), 1, "{ds:#?}");
+        assert!(ds[0].message.contains("a tab indents this line"));
+        assert_eq!(line_of(&ds[0]), (6, 1));
+    }
+
+    #[test]
+    fn an_empty_config_says_the_defaults_apply() {
+        for text in ["", "# only a comment\n", "\n\n"] {
+            let result = load_text(text);
+            assert!(result.is_ok());
+            let ds = all(&result);
+            assert!(
+                ds.iter().any(|d| d.severity == Severity::Warning
+                    && d.message
+                        .contains("holds no settings, so the built-in defaults apply")),
+                "{ds:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_tags_are_refused() {
+        let ds = all(&load_text(&format!(
+            "{HEAD}spec:\n  cluster: !vault prod\n"
+        )));
+        assert!(
+            ds[0].message.contains("unsupported tag `!vault`"),
+            "{ds:#?}"
+        );
+    }
+
+    #[test]
+    fn a_refused_config_reports_errors_only() {
+        let ds = all(&load_text(&format!(
+            "{HEAD}spec:\n  thanos: {{compact: {{replicas: 2}}}}\n"
+        )));
+        assert!(ds.iter().all(|d| d.severity == Severity::Error), "{ds:#?}");
+        assert_eq!(ds.len(), 1);
+    }
+
+    #[test]
+    fn a_deep_set_path_is_refused_not_a_stack_overflow() {
+        let path = vec!["a"; 10_000].join(".");
+        let inputs = crate::config::testing::inputs(&[], &[], &[&format!("{path}=1")]);
+        let ds = all(&crate::config::load(&inputs));
+        assert!(ds[0].message.contains("more than 32 steps"), "{ds:#?}");
+    }
+
+    #[test]
+    fn a_huge_line_is_quoted_in_part() {
+        let text = format!(
+            "{HEAD}spec: {{cluster: x, domain: {}}}\n",
+            "A".repeat(1_000_000)
+        );
+        let result = load_text(&text);
+        let rendered = match &result {
+            Err(r) => crate::diagnostic::render_all(&r.diagnostics, &r.sources),
+            Ok(_) => panic!("a malformed domain passed"),
+        };
+        assert!(
+            rendered.len() < 2_000,
+            "{} bytes of diagnostics",
+            rendered.len()
+        );
+    }
 }

@@ -36,6 +36,18 @@ pub struct Rejected {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Rejected {
+    /// A refused run reports its errors only: warnings (many about defaults the user has not
+    /// touched yet) come back once the errors are fixed, instead of burying them.
+    fn refused(sources: Sources, mut diagnostics: Vec<Diagnostic>) -> Self {
+        diagnostics.retain(Diagnostic::is_error);
+        Self {
+            sources,
+            diagnostics,
+        }
+    }
+}
+
 /// The JSON Schema of the config, generated from the same types serde reads.
 pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(MonitoringStack)).expect("schema serializes")
@@ -63,10 +75,7 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Rejected> {
         Err(_) if diagnostics.iter().any(Diagnostic::is_error) => {
             // A value the structural check rejected left a gap serde cannot fill; its error
             // is already reported, and anything serde says now would only repeat it.
-            return Err(Rejected {
-                sources: merged.sources,
-                diagnostics,
-            });
+            return Err(Rejected::refused(merged.sources, diagnostics));
         }
         Err(e) => {
             // The structural check mirrors the schema, so this is a gap in it; still say where.
@@ -77,18 +86,12 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Rejected> {
                     .at(path)
                     .from_origin(origin),
             );
-            return Err(Rejected {
-                sources: merged.sources,
-                diagnostics,
-            });
+            return Err(Rejected::refused(merged.sources, diagnostics));
         }
     };
     diagnostics.extend(validate::validate(&config, &merged.tree));
     if diagnostics.iter().any(Diagnostic::is_error) {
-        return Err(Rejected {
-            sources: merged.sources,
-            diagnostics,
-        });
+        return Err(Rejected::refused(merged.sources, diagnostics));
     }
     Ok(Loaded {
         config,

@@ -440,7 +440,7 @@ impl<'a> StructureChecker<'a> {
 /// A value as users wrote it, for messages: strings quoted, containers by type.
 fn show(node: &Node) -> String {
     match &node.value {
-        Value::String(s) => format!("`{s}`"),
+        Value::String(s) => format!("`{}`", crate::source::clip(s, 60)),
         Value::Seq(_) | Value::Map(_) | Value::Null => format!("a {}", node.value.type_name()),
         _ => format!("`{}`", node.to_json()),
     }

@@ -41,6 +41,13 @@ impl Path {
 
     /// Parses the dot/index syntax of `--set` (`spec.a.b[0].c`).
     pub fn parse(text: &str) -> Result<Self, String> {
+        // Deeper than any config goes; bounds the work (and the stack) a path can cost.
+        const MAX_SEGMENTS: usize = 32;
+        if text.matches(['.', '[']).count() >= MAX_SEGMENTS {
+            return Err(format!(
+                "the path has more than {MAX_SEGMENTS} steps; no setting is that deep"
+            ));
+        }
         let mut segments = Vec::new();
         for part in text.split('.') {
             let (key, mut rest) = match part.find('[') {

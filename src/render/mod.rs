@@ -153,6 +153,7 @@ mod tests {
     #[test]
     fn switching_a_component_off_drops_what_depends_on_it() {
         let mut config = MonitoringStack::default();
+        config.spec.ingress.basic_auth_secret = Some("auth".parse().unwrap());
         config.spec.alertmanager.enabled = false;
         config.spec.grafana.enabled = false;
         config.spec.thanos.ruler.enabled = false;

@@ -314,7 +314,7 @@ mod tests {
     #[test]
     fn ingress_controller_reaches_only_exposed_uis() {
         let mut config = enabled();
-        config.spec.ingress.expose.prometheus = false;
+        config.spec.ingress.expose.prometheus = Some(false);
         assert!(!policy(&config, "prometheus").contains("ingress-nginx"));
         assert!(policy(&config, "grafana").contains("ingress-nginx"));
     }

@@ -221,6 +221,7 @@ fn every_statefulset_is_governed_by_a_headless_service() {
 #[test]
 fn links_point_at_the_exposed_hosts() {
     let mut config = MonitoringStack::default();
+    config.spec.ingress.basic_auth_secret = Some("auth".parse().unwrap());
     config.spec.ingress.tls = Some(Tls {
         secret_name: "tls".parse().unwrap(),
         cluster_issuer: None,

@@ -63,7 +63,14 @@ fn render_refuses_an_invalid_config_with_empty_stdout() {
 #[test]
 fn strict_render_refuses_warnings() {
     Test::new()
-        .args(["render", "-p", "dev", "--strict"])
+        .args([
+            "render",
+            "-p",
+            "dev",
+            "--set",
+            "purpose=production",
+            "--strict",
+        ])
         .run()
         .status(1)
         .stdout_is_empty();

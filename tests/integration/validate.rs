@@ -189,14 +189,39 @@ fn validate_without_a_config_accepts_the_defaults() {
 }
 
 #[test]
-fn strict_refuses_the_defaults_open_ingress() {
+fn strict_refuses_an_ingress_opened_without_authentication() {
     Test::new()
-        .args(["validate", "--strict"])
+        .args([
+            "validate",
+            "--strict",
+            "--set",
+            "ingress.expose.prometheus=true",
+        ])
         .run()
         .status(1)
         .stdout_is_empty()
         .stderr_has("warning: `spec.ingress.basicAuthSecret`")
         .stderr_has("refusing the config: --strict turns warnings into errors");
+}
+
+/// The built-in defaults and every profile are safe as they are: nothing to warn about.
+#[test]
+fn strict_accepts_the_defaults_and_every_profile() {
+    let mut runs = vec![Vec::new()];
+    runs.extend(
+        stackgen::config::profiles::all()
+            .iter()
+            .map(|p| vec!["-p", p.name]),
+    );
+    for profile in runs {
+        Test::new()
+            .arg("validate")
+            .arg("--strict")
+            .args(profile)
+            .run()
+            .status(0)
+            .stderr_has("config is valid");
+    }
 }
 
 #[test]

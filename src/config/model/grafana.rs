@@ -45,7 +45,7 @@ impl Default for Grafana {
             enabled: true,
             replicas: 1,
             dashboards: vec![Dashboard::Cluster, Dashboard::Nodes],
-            admin_secret: None,
+            admin_secret: Some(Dns1123Label::lit("grafana-admin")),
             database: None,
             storage: Storage {
                 persistent: false,

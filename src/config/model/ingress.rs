@@ -47,29 +47,23 @@ pub struct Tls {
 }
 
 /// UIs reachable through the Ingress.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Expose {
-    /// `thanos-querier.<domain>`.
-    pub querier: bool,
-    /// `grafana.<domain>`.
-    pub grafana: bool,
-    /// `alertmanager.<domain>`.
-    pub alertmanager: bool,
-    /// `prometheus-N.<domain>` for each replica (debugging).
-    pub prometheus: bool,
-    /// `thanos-ruler.<domain>`.
-    pub ruler: bool,
-}
-
-impl Default for Expose {
-    fn default() -> Self {
-        Self {
-            querier: true,
-            grafana: true,
-            alertmanager: true,
-            prometheus: true,
-            ruler: true,
-        }
-    }
+    /// `thanos-querier.<domain>`. Unset: exposed only behind `basicAuthSecret`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub querier: Option<bool>,
+    /// `grafana.<domain>`. Unset: exposed (Grafana has its own login).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grafana: Option<bool>,
+    /// `alertmanager.<domain>`. Unset: exposed only behind `basicAuthSecret`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alertmanager: Option<bool>,
+    /// `prometheus-N.<domain>` for each replica (debugging). Unset: exposed only behind
+    /// `basicAuthSecret`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<bool>,
+    /// `thanos-ruler.<domain>`. Unset: exposed only behind `basicAuthSecret`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ruler: Option<bool>,
 }

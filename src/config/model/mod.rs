@@ -91,6 +91,9 @@ impl Default for Metadata {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Spec {
+    /// What the stack is for. `development`: a throwaway stack (kind, minikube, CI), where
+    /// single replicas and `filesystem` storage are expected and not warned about.
+    pub purpose: Purpose,
     /// Namespace that every namespaced object is created in.
     pub namespace: Dns1123Label,
     /// Value of the `cluster` external label, which tells clusters apart in Thanos Query.
@@ -135,6 +138,7 @@ pub struct Spec {
 impl Default for Spec {
     fn default() -> Self {
         Self {
+            purpose: Purpose::Production,
             namespace: Dns1123Label::lit("monitoring"),
             cluster: "prometheus-ha".to_owned(),
             domain: DnsName::lit("example.com"),
@@ -155,6 +159,17 @@ impl Default for Spec {
             network_policies: NetworkPolicies::default(),
         }
     }
+}
+
+/// What a stack is for, which decides what is worth a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    /// Highly available and durable: anything less is warned about.
+    #[default]
+    Production,
+    /// A throwaway stack: single replicas and `filesystem` storage are expected.
+    Development,
 }
 
 /// Kubernetes versions whose API the output is checked against.

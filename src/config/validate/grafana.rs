@@ -104,12 +104,12 @@ mod tests {
     #[test]
     fn grafana_without_an_admin_secret_is_warned_about() {
         warns(
-            "grafana: {}",
+            "grafana: {adminSecret: null}",
             "spec.grafana.adminSecret",
             "starts with the login admin/admin; a password changed in the UI is forgotten",
         );
         warns(
-            "grafana: {storage: {persistent: true}}",
+            "grafana: {adminSecret: null, storage: {persistent: true}}",
             "spec.grafana.adminSecret",
             "starts with the login admin/admin",
         );

@@ -31,6 +31,7 @@ impl Findings<'_> {
         let mut d = match severity {
             Severity::Error => Diagnostic::error(message),
             Severity::Warning => Diagnostic::warning(message),
+            Severity::Note => Diagnostic::note(message),
         };
         d = d.at(path).from_origin(origin).help(help);
         self.out.push(d);
@@ -40,6 +41,9 @@ impl Findings<'_> {
     }
     fn warn(&mut self, path: &str, message: String, help: impl Into<String>) {
         self.push(Severity::Warning, path, message, help);
+    }
+    fn note(&mut self, path: &str, message: String, help: impl Into<String>) {
+        self.push(Severity::Note, path, message, help);
     }
 }
 
@@ -107,15 +111,15 @@ mod tests {
             findings.iter().all(|d| !d.is_error()),
             "defaults must validate: {findings:#?}"
         );
-        // The only remarks on the defaults are the open ingress and Grafana's default login,
-        // pointed at the built-in default.
-        let paths: Vec<_> = findings.iter().map(|d| d.path.as_deref()).collect();
+        // The defaults draw no warning; the only remark is a note on the UIs kept off the
+        // ingress for want of authentication, pointed at the built-in default.
+        let paths: Vec<_> = findings
+            .iter()
+            .map(|d| (d.severity, d.path.as_deref()))
+            .collect();
         assert_eq!(
             paths,
-            [
-                Some("spec.ingress.basicAuthSecret"),
-                Some("spec.grafana.adminSecret")
-            ],
+            [(Severity::Note, Some("spec.ingress.expose"))],
             "{findings:#?}"
         );
         assert!(findings.iter().all(|d| d.origin == Some(Origin::Default)));

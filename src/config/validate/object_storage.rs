@@ -2,7 +2,7 @@
 //! provider needs.
 
 use super::Findings;
-use crate::config::model::{ObjectStorage, Provider, Spec, WorkloadIdentity};
+use crate::config::model::{ObjectStorage, Provider, Purpose, Spec, WorkloadIdentity};
 
 pub(super) fn buckets_follow_provider_rules(spec: &Spec, f: &mut Findings) {
     let os = &spec.object_storage;
@@ -91,6 +91,13 @@ fn check_bucket(provider: Provider, bucket: &str) -> Result<(), &'static str> {
 pub(super) fn object_storage_is_complete(spec: &Spec, f: &mut Findings) {
     let os = &spec.object_storage;
     provider_has_its_settings(os, f);
+    if os.provider == Provider::Filesystem && spec.purpose == Purpose::Production {
+        f.warn(
+            "spec.objectStorage.provider",
+            "`filesystem` keeps blocks on a pod volume: for demos only".to_owned(),
+            "use `gcs`, `s3` or `azure` for anything that must survive, or say `purpose: development`",
+        );
+    }
     settings_fit_the_provider(os, f);
     if let Some(wi) = &os.workload_identity {
         workload_identity_fits_the_provider(os, wi, f);
@@ -114,11 +121,6 @@ fn provider_has_its_settings(os: &ObjectStorage, f: &mut Findings) {
             "spec.objectStorage.credentialsSecret",
             "cannot be used with Azure".to_owned(),
             "Thanos reads an Azure account key only from its config file, which stackgen never fills with secrets; set `credentialsSecret: null` and `workloadIdentity.azureClientId`",
-        ),
-        Provider::Filesystem => f.warn(
-            "spec.objectStorage.provider",
-            "`filesystem` keeps blocks on a pod volume: for demos only".to_owned(),
-            "use `gcs`, `s3` or `azure` for anything that must survive",
         ),
         _ => {}
     }

@@ -2,7 +2,7 @@
 //! rest stay available, and data that must survive a restart stays on a volume.
 
 use super::Findings;
-use crate::config::model::Spec;
+use crate::config::model::{Purpose, Spec};
 
 pub(super) fn compactor_is_a_singleton(spec: &Spec, f: &mut Findings) {
     let replicas = spec.thanos.compact.replicas;
@@ -68,11 +68,11 @@ pub(super) fn replicas_are_highly_available(spec: &Spec, f: &mut Findings) {
         }
         if replicas == 0 {
             f.error(path, "is 0".to_owned(), format!("{name} needs at least 1 replica; switch the component off with `enabled: false` where it can be"));
-        } else if replicas == 1 && warn_single {
+        } else if replicas == 1 && warn_single && spec.purpose == Purpose::Production {
             f.warn(
                 path,
                 format!("is 1: {name} is not highly available"),
-                "run at least 2 replicas (3 for Prometheus and Alertmanager) in production",
+                "run at least 2 replicas (3 for Prometheus and Alertmanager) in production, or say `purpose: development`",
             );
         }
     }

@@ -196,7 +196,7 @@ mod tests {
         let label = "a".repeat(60);
         let domain = [label.as_str(); 4].join(".");
         rejects(
-            &format!("domain: {domain}"),
+            &format!("{{domain: {domain}, ingress: {{basicAuthSecret: auth}}}}"),
             "spec.domain",
             "pass the 253 DNS allows",
         );

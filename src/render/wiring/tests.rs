@@ -8,6 +8,8 @@ use crate::render::{prerequisites, render};
 
 fn stack(network_policies: bool) -> (MonitoringStack, Vec<Object>) {
     let mut config = MonitoringStack::default();
+    // Every UI behind the ingress, so its backends and flows are all checked.
+    config.spec.ingress.basic_auth_secret = Some("auth".parse().unwrap());
     config.spec.network_policies.enabled = network_policies;
     let objects = render(&config).expect("the stack renders and passes the wiring check");
     (config, objects)
