@@ -8,6 +8,8 @@
 pub mod config;
 pub mod diagnostic;
 pub mod diff;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod krm;
 pub mod output;
 pub mod pipeline;

@@ -209,8 +209,8 @@ impl<'a> StructureChecker<'a> {
             && matches!(node.value, Value::Int(_) | Value::Float(_) | Value::Bool(_))
         {
             diagnostic = diagnostic.help(format!(
-                "YAML read this as a {}; put it in quotes to make it a string",
-                node.value.type_name()
+                "YAML read this as {}; put it in quotes to make it a string",
+                article(node.value.type_name())
             ));
         } else if types.contains(&"boolean") && matches!(node.value, Value::String(_)) {
             diagnostic = diagnostic.help("write `true` or `false`; stackgen reads YAML 1.2, as kustomize does, where `yes`, `no`, `on` and `off` are strings");
@@ -470,3 +470,9 @@ fn first_sentence(description: &str) -> String {
 #[cfg(test)]
 #[path = "structure_tests.rs"]
 mod tests;
+
+/// `a list`, `an integer`: a type name with its article.
+fn article(name: &str) -> String {
+    let an = name.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {name}", if an { "an" } else { "a" })
+}
