@@ -56,7 +56,7 @@ pub enum PluginCommand {
 /// The config layers: defaults < profiles < files < --set.
 #[derive(Debug, Args, Clone, Default)]
 pub struct InputArgs {
-    /// Config file (repeatable, applied left to right; `-` reads stdin).
+    /// Config file (repeatable, applied left to right; `-` reads stdin); at most 16 MiB each.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub configs: Vec<PathBuf>,
     /// Built-in profile applied before the files (repeatable); see `stackgen profiles`.
@@ -76,15 +76,23 @@ pub struct InputArgs {
 pub struct RenderArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
-    /// Write one file per object, grouped by component, plus a kustomization.yaml, replacing
-    /// the directory's content atomically.
+    /// Write one file per object, grouped by component, plus a kustomization.yaml and a
+    /// `.stackgen` marker listing them, replacing a directory stackgen wrote in one step.
+    /// Files stackgen did not write are kept (and named); a non-empty directory without the
+    /// marker is refused unless --force.
     #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// With -o: write into a non-empty directory that has no `.stackgen` marker. Every file
+    /// already there is kept and named; the directory gets a marker, so later runs replace
+    /// only what stackgen wrote. It never overwrites or removes a file stackgen did not
+    /// write: such a file where a rendered one goes still refuses the run.
+    #[arg(long, requires = "output_dir")]
+    pub force: bool,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
-    /// CI guard: write nothing, exit 1 and name the files when DIR is not exactly what
-    /// `-o DIR` would write.
+    /// CI guard: write nothing; exit 1 and name the files when DIR is not what `-o DIR`
+    /// would write (files stackgen did not write are notes, not differences).
     #[arg(long, value_name = "DIR", conflicts_with = "output_dir")]
     pub check: Option<PathBuf>,
 }
@@ -94,7 +102,8 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
     /// The committed rendering: a multi-document YAML file, `-` for stdin, or a directory
-    /// written by `render -o` (every `*.yaml`/`*.yml` below it but `kustomization.yaml`).
+    /// written by `render -o` (every `*.yaml`/`*.yml` below it but `kustomization.yaml`;
+    /// linked folders are not followed). At most 16 MiB are read.
     #[arg(long, value_name = "PATH", required = true)]
     pub against: PathBuf,
     /// Report format.
