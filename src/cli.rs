@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Typed config in, a production-grade HA Prometheus + Thanos stack for Kubernetes out",
     long_about = "Typed config in, a production-grade HA Prometheus + Thanos stack for Kubernetes out.\n\n\
-                  Exit codes: 0 ok, 1 invalid config (or differences found), 2 usage or I/O error."
+                  Exit codes: 0 ok; 1 invalid config, or `diff` and `render --check` found \
+                  differences; 2 trouble: a usage or I/O error, a bug, or an invalid config given \
+                  to `diff` or `render --check`."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,7 +25,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Check a config: every error at once; nothing on stdout when invalid.
     Validate(InputArgs),
-    /// Compare the rendered stack with a committed rendering (exit 1 when they differ).
+    /// Compare the rendered stack with a committed rendering (exit 1 when they differ, 2 on
+    /// trouble such as an invalid config).
     Diff(DiffArgs),
     /// Print the JSON Schema of the config (for editors and CI).
     Schema,
@@ -92,7 +95,8 @@ pub struct RenderArgs {
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
     /// CI guard: write nothing; exit 1 and name the files when DIR is not what `-o DIR`
-    /// would write (files stackgen did not write are notes, not differences).
+    /// would write (files stackgen did not write are notes, not differences), 2 on trouble
+    /// such as an invalid config.
     #[arg(long, value_name = "DIR", conflicts_with = "output_dir")]
     pub check: Option<PathBuf>,
 }

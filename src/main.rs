@@ -36,13 +36,15 @@ const PLUGIN_NAME: &str = "MonitoringStack";
 /// Exit code for trouble: a usage error, or I/O that failed.
 const TROUBLE: u8 = 2;
 
-/// How a command ended. An `Err` from a command is the third way: trouble, exit 2.
+/// How a command ended. An `Err` from a command is trouble too, said on stderr.
 enum Status {
     /// Exit 0.
     Done,
-    /// Exit 1, as diff(1): the config is invalid, or `diff` and `render --check` found
-    /// differences.
+    /// Exit 1: the config is invalid, or `diff` and `render --check` found differences.
     Failed,
+    /// Exit 2, already explained on stderr: `diff` and `render --check` were given an
+    /// invalid config, so they could not compare (diff(1) exits 2 for trouble).
+    Trouble,
 }
 
 fn main() -> ExitCode {
@@ -68,6 +70,7 @@ fn exit(result: anyhow::Result<Status>) -> ExitCode {
     match result {
         Ok(Status::Done) => ExitCode::SUCCESS,
         Ok(Status::Failed) => ExitCode::from(1),
+        Ok(Status::Trouble) => ExitCode::from(TROUBLE),
         Err(e) => {
             say(&format!("error: {e:#}"));
             ExitCode::from(TROUBLE)
@@ -104,7 +107,12 @@ fn validate(args: &InputArgs) -> anyhow::Result<Status> {
 
 fn render(args: &RenderArgs) -> anyhow::Result<Status> {
     let Some(rendered) = rendered(&args.inputs)? else {
-        return Ok(Status::Failed);
+        // `--check` compares; a config it cannot render is trouble, as for `diff`.
+        return Ok(if args.check.is_some() {
+            Status::Trouble
+        } else {
+            Status::Failed
+        });
     };
     let objects = &rendered.objects;
     let files = || stackgen::output::directory_files(objects);
@@ -180,7 +188,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 fn diff(args: &DiffArgs) -> anyhow::Result<Status> {
     let before = read::against(&args.against)?;
     let Some(rendered) = rendered(&args.inputs)? else {
-        return Ok(Status::Failed);
+        return Ok(Status::Trouble);
     };
     let after: Vec<serde_json::Value> = rendered.objects.into_iter().map(|o| o.value).collect();
     let report = stackgen::diff::compare(&before, &after);
