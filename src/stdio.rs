@@ -2,6 +2,7 @@
 //! `println!` and `eprintln!` panic (exit 101) when the stream cannot be written.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Result, bail};
 
@@ -33,30 +34,24 @@ pub fn emit(bytes: &[u8]) -> Result<()> {
     }
 }
 
-/// Whether stdout was closed when stackgen started (`stackgen render >&-`). The Rust runtime
-/// reopens a closed standard descriptor on `/dev/null`, read-write, before `main`, so that
-/// is what a closed stdout looks like here; a shell's `> /dev/null` opens it write-only.
-#[cfg(unix)]
+/// Whether stdout was closed when stackgen started (`stackgen render >&-`). Before `main`,
+/// the Rust runtime reopens a closed standard descriptor on `/dev/null`, after which a
+/// closed stdout cannot be told from `> /dev/null`; so on Linux a constructor looks at
+/// descriptor 1 first, as the C runtime runs `.init_array` before the Rust runtime starts.
 fn closed_stdout() -> bool {
-    use std::os::fd::{AsFd, AsRawFd};
-    use std::os::unix::fs::{FileTypeExt, MetadataExt};
-
-    let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
-        return true;
-    };
-    let stdout = std::fs::File::from(fd);
-    let (Ok(ours), Ok(null)) = (stdout.metadata(), std::fs::metadata("/dev/null")) else {
-        return false;
-    };
-    if !ours.file_type().is_char_device() || ours.rdev() != null.rdev() {
-        return false;
-    }
-    // SAFETY: F_GETFL reads the flags of a descriptor this function owns.
-    let flags = unsafe { libc::fcntl(stdout.as_raw_fd(), libc::F_GETFL) };
-    flags >= 0 && flags & libc::O_ACCMODE == libc::O_RDWR
+    STDOUT_CLOSED.load(Ordering::Relaxed)
 }
 
-#[cfg(not(unix))]
-fn closed_stdout() -> bool {
-    false
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[used]
+#[unsafe(link_section = ".init_array")]
+static LOOK_AT_STDOUT: extern "C" fn() = look_at_stdout;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+extern "C" fn look_at_stdout() {
+    // SAFETY: F_GETFD only asks whether descriptor 1 is open; it changes nothing.
+    let closed = unsafe { libc::fcntl(1, libc::F_GETFD) } == -1;
+    STDOUT_CLOSED.store(closed, Ordering::Relaxed);
 }

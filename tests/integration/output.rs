@@ -577,9 +577,11 @@ fn a_closed_stdout_is_trouble_and_nothing_is_claimed_written() {
         stderr.contains("error: stdout is closed, so nothing was written"),
         "{stderr}"
     );
-    // Nothing is written to stdout with -o, and /dev/null is a place to write to.
+    // Nothing is written to stdout with -o, and /dev/null is a place to write to, however
+    // it was opened (Python's subprocess.DEVNULL and Node's "ignore" open it read-write).
     assert_eq!(run("render -o out >&-").status.code(), Some(0));
     assert_eq!(run("render > /dev/null").status.code(), Some(0));
+    assert_eq!(run("render 1<> /dev/null").status.code(), Some(0));
 }
 
 #[test]
