@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Typed config in, a production-grade HA Prometheus + Thanos stack for Kubernetes out",
     long_about = "Typed config in, a production-grade HA Prometheus + Thanos stack for Kubernetes out.\n\n\
-                  Exit codes: 0 ok, 1 invalid config (or differences found), 2 usage or I/O error."
+                  Exit codes: 0 ok; 1 invalid config, or `diff` and `render --check` found \
+                  differences; 2 trouble: a usage or I/O error, a bug, or an invalid config given \
+                  to `diff` or `render --check`."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,7 +25,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Check a config: every error at once; nothing on stdout when invalid.
     Validate(InputArgs),
-    /// Compare the rendered stack with a committed rendering (exit 1 when they differ).
+    /// Compare the rendered stack with a committed rendering (exit 1 when they differ, 2 on
+    /// trouble such as an invalid config).
     Diff(DiffArgs),
     /// Print the JSON Schema of the config (for editors and CI).
     Schema,
@@ -56,7 +59,7 @@ pub enum PluginCommand {
 /// The config layers: defaults < profiles < files < --set.
 #[derive(Debug, Args, Clone, Default)]
 pub struct InputArgs {
-    /// Config file (repeatable, applied left to right; `-` reads stdin).
+    /// Config file (repeatable, applied left to right; `-` reads stdin); at most 16 MiB each.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub configs: Vec<PathBuf>,
     /// Built-in profile applied before the files (repeatable); see `stackgen profiles`.
@@ -76,15 +79,24 @@ pub struct InputArgs {
 pub struct RenderArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
-    /// Write one file per object, grouped by component, plus a kustomization.yaml, replacing
-    /// the directory's content atomically.
+    /// Write one file per object, grouped by component, plus a kustomization.yaml and a
+    /// `.stackgen` marker listing them, replacing a directory stackgen wrote in one step.
+    /// Files stackgen did not write are kept (and named); a non-empty directory without the
+    /// marker is refused unless --force.
     #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+    /// With -o: write into a non-empty directory that has no `.stackgen` marker. Every file
+    /// already there is kept and named; the directory gets a marker, so later runs replace
+    /// only what stackgen wrote. It never overwrites or removes a file stackgen did not
+    /// write: such a file where a rendered one goes still refuses the run.
+    #[arg(long, requires = "output_dir")]
+    pub force: bool,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     pub format: Format,
-    /// CI guard: write nothing, exit 1 and name the files when DIR is not exactly what
-    /// `-o DIR` would write.
+    /// CI guard: write nothing; exit 1 and name the files when DIR is not what `-o DIR`
+    /// would write (files stackgen did not write are notes, not differences), 2 on trouble
+    /// such as an invalid config.
     #[arg(long, value_name = "DIR", conflicts_with = "output_dir")]
     pub check: Option<PathBuf>,
 }
@@ -94,7 +106,8 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
     /// The committed rendering: a multi-document YAML file, `-` for stdin, or a directory
-    /// written by `render -o` (every `*.yaml`/`*.yml` below it but `kustomization.yaml`).
+    /// written by `render -o` (every `*.yaml`/`*.yml` below it but `kustomization.yaml`;
+    /// linked folders are not followed). At most 16 MiB are read.
     #[arg(long, value_name = "PATH", required = true)]
     pub against: PathBuf,
     /// Report format.

@@ -1,9 +1,21 @@
 //! Thin shell: parse the command line, do the I/O, call the library, map to exit codes.
 
+mod check;
 mod cli;
-mod files;
+mod crash;
+mod exchange;
+mod inplace;
+mod outdir;
+mod plugin;
+mod read;
+mod retire;
+mod staging;
+mod stdio;
+mod walk;
 
-use std::io::{self, IsTerminal, Write};
+use std::collections::BTreeMap;
+use std::io::{self, IsTerminal};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,6 +28,7 @@ use stackgen::config::{self, Document, Inputs};
 use stackgen::diagnostic::{Diagnostic, render_all};
 use stackgen::pipeline::{self, Failure, Options, Rendered, Valid};
 use stackgen::source::Sources;
+use stdio::{emit, say};
 
 /// The name kustomize runs an exec plugin by: `<group>/<version>/<lowercase kind>/<Kind>`.
 const PLUGIN_NAME: &str = "MonitoringStack";
@@ -23,26 +36,33 @@ const PLUGIN_NAME: &str = "MonitoringStack";
 /// Exit code for trouble: a usage error, or I/O that failed.
 const TROUBLE: u8 = 2;
 
-/// How a command ended. An `Err` from a command is the third way: trouble, exit 2.
+/// How a command ended. An `Err` from a command is trouble too, said on stderr.
 enum Status {
     /// Exit 0.
     Done,
-    /// Exit 1, as diff(1): the config is invalid, or `diff` and `render --check` found
-    /// differences.
+    /// Exit 1: the config is invalid, or `diff` and `render --check` found differences.
     Failed,
+    /// Exit 2, already explained on stderr: `diff` and `render --check` were given an
+    /// invalid config, so they could not compare (diff(1) exits 2 for trouble).
+    Trouble,
 }
 
 fn main() -> ExitCode {
-    if invoked_as_plugin() {
-        return exec_plugin();
-    }
-    match Cli::try_parse() {
-        Ok(cli) => exit(run(cli.command)),
-        Err(e) => {
-            let _ = e.print();
-            ExitCode::from(if e.use_stderr() { TROUBLE } else { 0 })
+    crash::install();
+    // The hook has said what panicked; the unwound panic is trouble, not Rust's exit 101.
+    catch_unwind(AssertUnwindSafe(|| {
+        if invoked_as_plugin() {
+            return exec_plugin();
         }
-    }
+        match Cli::try_parse() {
+            Ok(cli) => exit(run(cli.command)),
+            Err(e) => {
+                let _ = e.print();
+                ExitCode::from(if e.use_stderr() { TROUBLE } else { 0 })
+            }
+        }
+    }))
+    .unwrap_or(ExitCode::from(TROUBLE))
 }
 
 /// The exit code of a command: 0 done, 1 failed, 2 trouble (said on stderr).
@@ -50,8 +70,9 @@ fn exit(result: anyhow::Result<Status>) -> ExitCode {
     match result {
         Ok(Status::Done) => ExitCode::SUCCESS,
         Ok(Status::Failed) => ExitCode::from(1),
+        Ok(Status::Trouble) => ExitCode::from(TROUBLE),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            say(&format!("error: {e:#}"));
             ExitCode::from(TROUBLE)
         }
     }
@@ -80,52 +101,94 @@ fn validate(args: &InputArgs) -> anyhow::Result<Status> {
         1 => " (1 warning)".to_owned(),
         n => format!(" ({n} warnings)"),
     };
-    eprintln!("config is valid{suffix}");
+    say(&format!("config is valid{suffix}"));
     Ok(Status::Done)
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<Status> {
     let Some(rendered) = rendered(&args.inputs)? else {
-        return Ok(Status::Failed);
+        // `--check` compares; a config it cannot render is trouble, as for `diff`.
+        return Ok(if args.check.is_some() {
+            Status::Trouble
+        } else {
+            Status::Failed
+        });
     };
     let objects = &rendered.objects;
+    let files = || stackgen::output::directory_files(objects);
     if let Some(dir) = &args.check {
-        return check(dir, objects);
+        return check(dir, &files());
     }
     if let Some(dir) = &args.output_dir {
-        files::write_directory(dir, &stackgen::output::directory_files(objects))
-            .map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", dir.display()))?;
-        eprintln!("wrote {} objects to {}", objects.len(), dir.display());
-        return Ok(Status::Done);
+        return write_directory(dir, &files(), args.force, objects.len());
     }
-    match args.format {
-        Format::Yaml => emit(stackgen::output::yaml_stream(objects).as_bytes()),
-        Format::Json => emit(stackgen::output::json_list(objects).as_bytes()),
-    }
+    let text = match args.format {
+        Format::Yaml => stackgen::output::yaml_stream(objects),
+        Format::Json => stackgen::output::json_list(objects),
+    };
+    done(text.as_bytes())
 }
 
-/// `render --check DIR`: names every file `-o DIR` would add, change or remove.
-fn check(dir: &Path, objects: &[stackgen::render::Object]) -> anyhow::Result<Status> {
-    let stale = files::stale_files(dir, objects)?;
-    for line in &stale {
-        eprintln!("{line}");
+/// `render -o DIR`: writes the directory and says what it kept, and what it could not clean.
+fn write_directory(
+    dir: &Path,
+    files: &BTreeMap<PathBuf, String>,
+    force: bool,
+    objects: usize,
+) -> anyhow::Result<Status> {
+    let report = outdir::write(dir, files, force)?;
+    if !report.kept.is_empty() {
+        say(&format!(
+            "note: kept {} in `{}`, which stackgen did not write: {}",
+            plural(report.kept.len(), "entry", "entries"),
+            dir.display(),
+            outdir::few(&report.kept)
+        ));
     }
-    if stale.is_empty() {
-        eprintln!("{} is up to date", dir.display());
+    for note in &report.notes {
+        say(&format!("note: {note}"));
+    }
+    for warning in &report.warnings {
+        say(&format!("warning: {warning}"));
+    }
+    say(&format!("wrote {objects} objects to {}", dir.display()));
+    Ok(Status::Done)
+}
+
+/// `render --check DIR`: names every file `-o DIR` would add, change or remove; the files
+/// stackgen did not write are notes, as `-o` keeps them.
+fn check(dir: &Path, files: &BTreeMap<PathBuf, String>) -> anyhow::Result<Status> {
+    let drift = check::drift(dir, files)?;
+    for line in &drift.changes {
+        say(line);
+    }
+    if !drift.kept.is_empty() {
+        say(&format!(
+            "note: {} not written by stackgen, which `render -o` keeps: {}",
+            plural(drift.kept.len(), "entry", "entries"),
+            outdir::few(&drift.kept)
+        ));
+    }
+    if drift.changes.is_empty() {
+        say(&format!("{} is up to date", dir.display()));
         return Ok(Status::Done);
     }
-    eprintln!(
+    say(&format!(
         "{} is not what `stackgen render -o {}` writes: re-render it and commit",
         dir.display(),
         dir.display()
-    );
+    ));
     Ok(Status::Failed)
 }
 
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn diff(args: &DiffArgs) -> anyhow::Result<Status> {
-    let before = files::read_against(&args.against)?;
+    let before = read::against(&args.against)?;
     let Some(rendered) = rendered(&args.inputs)? else {
-        return Ok(Status::Failed);
+        return Ok(Status::Trouble);
     };
     let after: Vec<serde_json::Value> = rendered.objects.into_iter().map(|o| o.value).collect();
     let report = stackgen::diff::compare(&before, &after);
@@ -157,12 +220,12 @@ fn prerequisites(args: &PrerequisitesArgs) -> anyhow::Result<Status> {
         DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&needed)?),
         DiffFormat::Text => needed.to_text(spec.namespace.as_str()),
     };
-    emit(text.as_bytes())
+    done(text.as_bytes())
 }
 
 fn schema() -> anyhow::Result<Status> {
     let schema = serde_json::to_string_pretty(&config::schema())?;
-    emit(format!("{schema}\n").as_bytes())
+    done(format!("{schema}\n").as_bytes())
 }
 
 fn profiles() -> anyhow::Result<Status> {
@@ -172,21 +235,21 @@ fn profiles() -> anyhow::Result<Status> {
         .iter()
         .map(|p| format!("{:width$}  {}\n", p.name, p.summary))
         .collect();
-    emit(lines.as_bytes())
+    done(lines.as_bytes())
 }
 
 fn krm() -> anyhow::Result<Status> {
-    let outcome = stackgen::krm::run(&files::read_stdin("the ResourceList")?);
+    let outcome = stackgen::krm::run(&read::stdin("the ResourceList")?);
     for r in outcome.resource_list["results"]
         .as_array()
         .into_iter()
         .flatten()
     {
-        eprintln!(
+        say(&format!(
             "{}: {}",
             r["severity"].as_str().unwrap_or("info"),
             r["message"].as_str().unwrap_or_default()
-        );
+        ));
     }
     emit(stackgen::yaml::to_string(&outcome.resource_list).as_bytes())?;
     Ok(if outcome.failed {
@@ -197,8 +260,8 @@ fn krm() -> anyhow::Result<Status> {
 }
 
 fn plugin_install(dir: Option<PathBuf>) -> anyhow::Result<Status> {
-    println!("{}", files::install_plugin(dir, PLUGIN_NAME)?.display());
-    Ok(Status::Done)
+    let link = plugin::install(dir, PLUGIN_NAME)?;
+    done(format!("{}\n", link.display()).as_bytes())
 }
 
 fn init(args: &InitArgs) -> anyhow::Result<Status> {
@@ -209,7 +272,7 @@ fn init(args: &InitArgs) -> anyhow::Result<Status> {
     let Some(valid) = validated(&inputs)? else {
         return Ok(Status::Failed);
     };
-    emit(config::init::starter(&valid.config, &args.profiles).as_bytes())
+    done(config::init::starter(&valid.config, &args.profiles).as_bytes())
 }
 
 /// kustomize's exec-plugin protocol: one argument, the generator config file; manifests on
@@ -217,9 +280,9 @@ fn init(args: &InitArgs) -> anyhow::Result<Status> {
 fn exec_plugin() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let [config] = args.as_slice() else {
-        eprintln!(
+        say(&format!(
             "usage: {PLUGIN_NAME} CONFIG_FILE (kustomize runs this with its generator config)"
-        );
+        ));
         return ExitCode::from(TROUBLE);
     };
     let inputs = InputArgs {
@@ -227,7 +290,7 @@ fn exec_plugin() -> ExitCode {
         ..InputArgs::default()
     };
     exit(rendered(&inputs).and_then(|rendered| match rendered {
-        Some(rendered) => emit(stackgen::output::yaml_stream(&rendered.objects).as_bytes()),
+        Some(rendered) => done(stackgen::output::yaml_stream(&rendered.objects).as_bytes()),
         None => Ok(Status::Failed),
     }))
 }
@@ -280,7 +343,7 @@ fn settle<T>(result: Result<T, Failure>) -> anyhow::Result<Option<T>> {
     match failure {
         Failure::Invalid { .. } => Ok(None),
         Failure::Strict { .. } => {
-            eprintln!("refusing the config: --strict turns warnings into errors");
+            say("refusing the config: --strict turns warnings into errors");
             Ok(None)
         }
         Failure::Internal { error, .. } => Err(error.into()),
@@ -288,21 +351,14 @@ fn settle<T>(result: Result<T, Failure>) -> anyhow::Result<Option<T>> {
 }
 
 fn warn(diagnostics: &[Diagnostic], sources: &Sources) {
-    eprint!("{}", render_all(diagnostics, sources));
+    stdio::say_raw(&render_all(diagnostics, sources));
 }
 
 /// Reads the config layers: every `-c` file (`-` is stdin), then the profiles and `--set`s.
 fn inputs(args: &InputArgs) -> anyhow::Result<Inputs> {
     let mut documents = Vec::new();
     for path in &args.configs {
-        let (name, text) = if path.as_os_str() == "-" {
-            ("<stdin>".to_owned(), files::read_stdin("the config")?)
-        } else {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                anyhow::anyhow!("cannot read config file `{}`: {e}", path.display())
-            })?;
-            (path.display().to_string(), text)
-        };
+        let (name, text) = read::config(path)?;
         documents.push(Document { name, text });
     }
     Ok(Inputs {
@@ -312,12 +368,8 @@ fn inputs(args: &InputArgs) -> anyhow::Result<Inputs> {
     })
 }
 
-/// Writes all of `bytes` to stdout; a closed pipe (`stackgen render | head`) is not an error.
-fn emit(bytes: &[u8]) -> anyhow::Result<Status> {
-    let mut stdout = io::stdout().lock();
-    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(Status::Done),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Status::Done),
-        Err(e) => Err(anyhow::anyhow!("cannot write to stdout: {e}")),
-    }
+/// Writes a command's whole output to stdout: the command is done.
+fn done(bytes: &[u8]) -> anyhow::Result<Status> {
+    emit(bytes)?;
+    Ok(Status::Done)
 }

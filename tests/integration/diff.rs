@@ -223,6 +223,7 @@ fn errors_exit_two_with_empty_stdout() {
         .status(2)
         .stderr_has("broken.yaml");
     Test::new().arg("diff").current_dir(dir).run().status(2);
+    // An invalid config is trouble too: nothing was compared (diff(1) exits 2 likewise).
     Test::new()
         .args([
             "diff",
@@ -233,8 +234,9 @@ fn errors_exit_two_with_empty_stdout() {
         ])
         .current_dir(dir)
         .run()
-        .status(1)
-        .stdout_is_empty();
+        .status(2)
+        .stdout_is_empty()
+        .stderr_has("spec.thanos.compact.replicas");
 }
 
 #[test]
@@ -259,9 +261,42 @@ fn render_check_guards_a_committed_directory() {
     for line in [
         "differs: prometheus/24-statefulset-prometheus.yaml",
         "missing: grafana/22-deployment-grafana.yaml",
-        "not rendered: extra.yaml",
         "missing: prometheus/18-service-prometheus-4-service.yaml",
+        "differs: .stackgen",
+        // A file stackgen did not write is kept by `render -o`: a note, not drift.
+        "note: 1 entry not written by stackgen, which `render -o` keeps: extra.yaml",
     ] {
         stale.stderr_has(line);
     }
+    let removed = Test::new()
+        .args(["render", "--check", "out", "--set", "prometheus.replicas=2"])
+        .current_dir(dir)
+        .run();
+    removed
+        .status(1)
+        .stderr_has("removed: prometheus/18-service-prometheus-2-service.yaml");
+}
+
+#[test]
+fn render_check_exits_two_for_an_invalid_config() {
+    let render = Test::new().args(["render", "-o", "out"]).run();
+    render.status(0);
+    Test::new()
+        .args([
+            "render",
+            "--check",
+            "out",
+            "--set",
+            "thanos.compact.replicas=2",
+        ])
+        .current_dir(render.dir())
+        .run()
+        .status(2)
+        .stdout_is_empty()
+        .stderr_has("spec.thanos.compact.replicas");
+    Test::new()
+        .args(["render", "--check", "out", "-p", "dev", "--strict"])
+        .current_dir(render.dir())
+        .run()
+        .status(2);
 }

@@ -5,6 +5,7 @@ mod checkov;
 mod diff;
 mod golden;
 mod kustomize;
+mod output;
 mod render;
 mod support;
 mod validate;

@@ -125,14 +125,20 @@ fn output_dir_holds_one_file_per_object_and_a_kustomization() {
 }
 
 #[test]
-fn output_dir_replaces_old_content() {
-    let out = Test::new()
-        .args(["render", "-o", "out"])
-        .file("out/stale/old.yaml", "old")
+fn output_dir_replaces_what_stackgen_wrote() {
+    let first = Test::new()
+        .args(["render", "-o", "out", "--set", "prometheus.replicas=4"])
         .run();
-    out.status(0);
-    let dir = out.dir();
-    assert!(!dir.join("out/stale").exists());
+    first.status(0);
+    let dir = first.dir();
+    let fourth = "out/prometheus/18-service-prometheus-3-service.yaml";
+    assert!(dir.join(fourth).is_file());
+    Test::new()
+        .args(["render", "-o", "out"])
+        .current_dir(dir)
+        .run()
+        .status(0);
+    assert!(!dir.join(fourth).exists());
     assert!(dir.join("out/kustomization.yaml").is_file());
     let leftovers: Vec<_> = std::fs::read_dir(dir)
         .unwrap()

@@ -4,6 +4,9 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// One run of `stackgen`: its arguments, the files it finds in its working directory, stdin.
 #[must_use]
@@ -13,6 +16,9 @@ pub struct Test {
     stdin: Option<String>,
     current_dir: Option<PathBuf>,
     close_stdout: bool,
+    stderr: Option<PathBuf>,
+    timeout: Option<Duration>,
+    unprivileged: bool,
 }
 
 /// What a run produced. Keeps the scratch directory alive (and readable through `dir`) until
@@ -36,6 +42,9 @@ impl Test {
             stdin: None,
             current_dir: None,
             close_stdout: false,
+            stderr: None,
+            timeout: None,
+            unprivileged: false,
         }
     }
 
@@ -77,6 +86,27 @@ impl Test {
         self
     }
 
+    /// Sends stderr to the file at `path` (`/dev/full`: every write fails); `stderr` stays
+    /// empty.
+    pub fn stderr_to(mut self, path: impl Into<PathBuf>) -> Self {
+        self.stderr = Some(path.into());
+        self
+    }
+
+    /// Kills the run after `seconds` (its status is then -1), so a hang fails the test.
+    pub fn timeout(mut self, seconds: u64) -> Self {
+        self.timeout = Some(Duration::from_secs(seconds));
+        self
+    }
+
+    /// Runs as user and group 65534 (nobody) when the tests run as root, so permissions
+    /// hold: the working directory is handed to that user and the binary copied into it.
+    /// Does nothing for any other user, for whom permissions hold already.
+    pub fn unprivileged(mut self) -> Self {
+        self.unprivileged = true;
+        self
+    }
+
     pub fn run(self) -> Output {
         let scratch = Scratch::new();
         for (name, text) in &self.files {
@@ -86,20 +116,38 @@ impl Test {
             }
             std::fs::write(&path, text).expect("write test file");
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_stackgen"))
+        let dir = self.current_dir.as_deref().unwrap_or(scratch.path());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_stackgen"));
+        if self.unprivileged && running_as_root() {
+            command = nobody(dir, scratch.path());
+        }
+        let stderr = match &self.stderr {
+            Some(path) => Stdio::from(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .expect("open the stderr file"),
+            ),
+            None => Stdio::piped(),
+        };
+        let mut child = command
             .args(&self.args)
-            .current_dir(self.current_dir.as_deref().unwrap_or(scratch.path()))
+            .current_dir(dir)
             .stdin(if self.stdin.is_some() {
                 Stdio::piped()
             } else {
                 Stdio::null()
             })
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .expect("spawn stackgen");
         if self.close_stdout {
             drop(child.stdout.take());
+        }
+        let finished = Arc::new(AtomicBool::new(false));
+        if let Some(timeout) = self.timeout {
+            watchdog(child.id(), timeout, Arc::clone(&finished));
         }
         if let Some(text) = self.stdin {
             let mut pipe = child.stdin.take().expect("stdin is piped");
@@ -109,6 +157,7 @@ impl Test {
             });
         }
         let out = child.wait_with_output().expect("wait for stackgen");
+        finished.store(true, Ordering::SeqCst);
         Output {
             status: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
@@ -158,6 +207,54 @@ impl Output {
     pub fn stderr_has(&self, needle: &str) -> &Self {
         assert_has("stderr", &self.stderr, needle);
         self
+    }
+}
+
+/// Kills `pid` unless `finished` is set within `timeout`.
+fn watchdog(pid: u32, timeout: Duration, finished: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if finished.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if !finished.load(Ordering::SeqCst) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    });
+}
+
+/// Whether this process runs as root, for whom permission bits do not hold.
+pub fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// A command running a copy of the binary as 65534:65534, with `dir` (where it runs) and
+/// `scratch` (where the copy goes) handed to that user.
+fn nobody(dir: &Path, scratch: &Path) -> Command {
+    use std::os::unix::process::CommandExt;
+    let binary = scratch.join("stackgen-unprivileged");
+    std::fs::copy(env!("CARGO_BIN_EXE_stackgen"), &binary).expect("copy the binary");
+    for root in [scratch, dir] {
+        hand_over(root);
+    }
+    let mut command = Command::new(binary);
+    command.uid(65534).gid(65534);
+    command
+}
+
+/// Gives `path` and everything below it to 65534:65534.
+fn hand_over(path: &Path) {
+    std::os::unix::fs::lchown(path, Some(65534), Some(65534)).expect("chown");
+    if path.is_dir() && !path.is_symlink() {
+        for entry in std::fs::read_dir(path).expect("read a scratch folder") {
+            hand_over(&entry.expect("read a scratch folder").path());
+        }
     }
 }
 
