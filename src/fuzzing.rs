@@ -47,15 +47,17 @@ mod tests {
     use crate::render::{Object, render};
 
     /// Pieces of YAML and of stackgen's own keys, so generated text reaches past the parser.
+    #[rustfmt::skip]
+    const TOKENS: [&str; 44] = [
+        "apiVersion: stackgen.dev/v1alpha1\n", "kind: MonitoringStack\n", "spec:", "\n", "  ",
+        "\t", "prometheus:", "replicas:", "thanos:", "query:", "remoteEndpoints:", "- ",
+        "{", "}", "[", "]", ",", ": ", "\"", "'", "3", "0", "-1", "99999999999", "1e400",
+        "2h", "cluster", "grafana", "enabled: false", "null", "~", "&a ", "*a", "!x ",
+        "!!str ", "<<: ", "#", "|\n", ">-\n", "é", "\u{0}", "..", "$(POD_NAME)", "{{",
+    ];
+
     fn yamlish() -> impl Strategy<Value = String> {
-        let token = prop::sample::select(vec![
-            "apiVersion: stackgen.dev/v1alpha1\n", "kind: MonitoringStack\n", "spec:", "\n", "  ",
-            "\t", "prometheus:", "replicas:", "thanos:", "query:", "remoteEndpoints:", "- ",
-            "{", "}", "[", "]", ",", ": ", "\"", "'", "3", "0", "-1", "99999999999", "1e400",
-            "2h", "cluster", "grafana", "enabled: false", "null", "~", "&a ", "*a", "!x ",
-            "!!str ", "<<: ", "#", "|\n", ">-\n", "é", "\u{0}", "..", "$(POD_NAME)", "{{",
-        ]);
-        prop::collection::vec(token, 0..40).prop_map(|t| t.concat())
+        prop::collection::vec(prop::sample::select(TOKENS.to_vec()), 0..40).prop_map(|t| t.concat())
     }
 
     fn set(flags: &[String]) -> Option<Vec<Object>> {
@@ -71,7 +73,13 @@ mod tests {
     fn knobs() -> impl Strategy<Value = Vec<String>> {
         (
             (0u32..120, 0u32..30, 0u32..4, 0u32..4, 1u32..3),
-            (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+            (
+                any::<bool>(),
+                any::<bool>(),
+                any::<bool>(),
+                any::<bool>(),
+                any::<bool>(),
+            ),
             (
                 prop::sample::select(vec!["gcs", "s3", "azure", "filesystem"]),
                 prop::sample::select(vec!["node", "zone"]),
@@ -120,7 +128,9 @@ mod tests {
             .iter()
             .find(|o| o.name() == "prometheus-config")
             .expect("a Prometheus config");
-        let text = config.value["data"]["prometheus.yaml.tmpl"].as_str().unwrap();
+        let text = config.value["data"]["prometheus.yaml.tmpl"]
+            .as_str()
+            .unwrap();
         let parsed: Json = serde_saphyr::from_str(text).unwrap();
         parsed["global"]["external_labels"].clone()
     }
