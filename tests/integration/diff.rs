@@ -295,7 +295,16 @@ fn render_check_exits_two_for_an_invalid_config() {
         .stdout_is_empty()
         .stderr_has("spec.thanos.compact.replicas");
     Test::new()
-        .args(["render", "--check", "out", "-p", "dev", "--strict"])
+        .args([
+            "render",
+            "--check",
+            "out",
+            "-p",
+            "dev",
+            "--set",
+            "purpose=production",
+            "--strict",
+        ])
         .current_dir(render.dir())
         .run()
         .status(2);
