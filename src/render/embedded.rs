@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
-use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use super::RenderError;
@@ -22,9 +21,14 @@ pub fn render_checked<T: DeserializeOwned>(
     template: &str,
     vars: &impl serde::Serialize,
 ) -> Result<(T, String), RenderError> {
-    let text = templates.render(template, vars)?;
-    let parsed = parse_checked(template, &text)?;
-    Ok((parsed, canonical(template, &text)?))
+    let written = templates.render(template, vars)?;
+    let parsed = T::deserialize(&written).map_err(|e| {
+        RenderError::new(
+            template,
+            format!("rendered config does not fit its format: {e}"),
+        )
+    })?;
+    Ok((parsed, yaml::to_string(&written)))
 }
 
 /// SHA-256 over a ConfigMap's data, in key order.
@@ -53,13 +57,6 @@ pub fn parse_checked<T: DeserializeOwned>(template: &str, text: &str) -> Result<
             ),
         )
     })
-}
-
-/// Re-emits a rendered config in canonical YAML (comments and layout dropped).
-pub fn canonical(template: &str, text: &str) -> Result<String, RenderError> {
-    let value: Json = serde_saphyr::from_str(text)
-        .map_err(|e| RenderError::new(template, first_line(&e.to_string())))?;
-    Ok(yaml::to_string(&value))
 }
 
 fn first_line(s: &str) -> String {
@@ -113,46 +110,6 @@ fn check_rules(file: &str, groups: &[RuleGroup]) -> Result<(), RenderError> {
     Ok(())
 }
 
-/// Every datasource reference is the provisioned one, and every query parses as PromQL.
-pub fn check_dashboard(file: &str, text: &str) -> Result<(), RenderError> {
-    let dashboard: Json = serde_json::from_str(text)
-        .map_err(|e| RenderError::new(file, format!("not valid JSON: {e}")))?;
-    let expected = json!({"type": "prometheus", "uid": "DS_PROMETHEUS"});
-    let mut problems = Vec::new();
-    walk_dashboard(&dashboard, &expected, &mut problems);
-    match problems.first() {
-        Some(problem) => Err(RenderError::new(file, problem.clone())),
-        None => Ok(()),
-    }
-}
-
-fn walk_dashboard(value: &Json, expected: &Json, problems: &mut Vec<String>) {
-    match value {
-        Json::Object(map) => {
-            for (key, child) in map {
-                if key == "datasource" && child != expected {
-                    problems.push(format!(
-                        "datasource {child} is not the provisioned {expected}"
-                    ));
-                }
-                if key == "expr"
-                    && let Some(expr) = child.as_str()
-                {
-                    let concrete = grafana_variables_to_promql(expr);
-                    if let Err(e) = promql_parser::parser::parse(&concrete) {
-                        problems.push(format!("query `{expr}` does not parse: {e}"));
-                    }
-                }
-                walk_dashboard(child, expected, problems);
-            }
-        }
-        Json::Array(items) => items
-            .iter()
-            .for_each(|i| walk_dashboard(i, expected, problems)),
-        _ => {}
-    }
-}
-
 /// Grafana substitutes these before the query reaches Thanos; stand-ins make it parseable.
 pub fn grafana_variables_to_promql(expr: &str) -> String {
     expr.replace("$__rate_interval", "5m")
@@ -162,4 +119,79 @@ pub fn grafana_variables_to_promql(expr: &str) -> String {
         .replace("$cluster", ".*")
         .replace("${instance}", ".*")
         .replace("$instance", ".*")
+}
+
+/// The built-in dashboards are data of stackgen's, the same on every run: the test suite
+/// checks them (here, and as rendered by every profile in the checkers tests) so a render
+/// need not.
+#[cfg(test)]
+mod dashboard_tests {
+    use super::*;
+    use crate::config::model::Dashboard;
+    use crate::render::assets;
+    use crate::render::object::RenderError;
+    use serde_json::{Value as Json, json};
+
+    /// Every datasource reference is the provisioned one, and every query parses as PromQL.
+    fn check_dashboard(file: &str, text: &str) -> Result<(), RenderError> {
+        let dashboard: Json = serde_json::from_str(text)
+            .map_err(|e| RenderError::new(file, format!("not valid JSON: {e}")))?;
+        let expected = json!({"type": "prometheus", "uid": "DS_PROMETHEUS"});
+        let mut problems = Vec::new();
+        walk_dashboard(&dashboard, &expected, &mut problems);
+        match problems.first() {
+            Some(problem) => Err(RenderError::new(file, problem.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn walk_dashboard(value: &Json, expected: &Json, problems: &mut Vec<String>) {
+        match value {
+            Json::Object(map) => {
+                for (key, child) in map {
+                    if key == "datasource" && child != expected {
+                        problems.push(format!(
+                            "datasource {child} is not the provisioned {expected}"
+                        ));
+                    }
+                    if key == "expr"
+                        && let Some(expr) = child.as_str()
+                    {
+                        let concrete = grafana_variables_to_promql(expr);
+                        if let Err(e) = promql_parser::parser::parse(&concrete) {
+                            problems.push(format!("query `{expr}` does not parse: {e}"));
+                        }
+                    }
+                    walk_dashboard(child, expected, problems);
+                }
+            }
+            Json::Array(items) => items
+                .iter()
+                .for_each(|i| walk_dashboard(i, expected, problems)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_built_in_dashboard_uses_the_datasource_and_parses() {
+        for d in [Dashboard::Cluster, Dashboard::Nodes] {
+            // A new dashboard must be added to the list above.
+            match d {
+                Dashboard::Cluster | Dashboard::Nodes => {}
+            }
+            let (file, text) = assets::dashboard(d);
+            check_dashboard(file, text).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_broken_dashboard_is_caught() {
+        let bad = r#"{"panels": [{"datasource": {"type": "prometheus", "uid": "other"}},
+                                  {"targets": [{"expr": "sum(rate(x[5m])"}]}]}"#;
+        let err = check_dashboard("bad.json", bad).unwrap_err();
+        assert!(err.message.contains("not the provisioned"), "{err}");
+        let unparsable = r#"{"targets": [{"expr": "sum(rate(x[5m])"}]}"#;
+        let err = check_dashboard("bad.json", unparsable).unwrap_err();
+        assert!(err.message.contains("does not parse"), "{err}");
+    }
 }
