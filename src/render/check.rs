@@ -40,7 +40,7 @@ pub fn round_trip(doc: &Json) -> Result<Json, String> {
             ));
         }
     }?;
-    match first_loss(doc, &typed, "") {
+    match first_loss(doc, &typed) {
         Some(loss) => Err(loss),
         None => Ok(typed),
     }
@@ -53,37 +53,72 @@ fn through<T: DeserializeOwned + Serialize>(doc: &Json) -> Result<Json, String> 
 }
 
 /// The first non-null path of `written` that `typed` lost or changed.
-fn first_loss(written: &Json, typed: &Json, path: &str) -> Option<String> {
+fn first_loss(written: &Json, typed: &Json) -> Option<String> {
+    let (mut segments, why) = loss(written, typed)?;
+    segments.reverse();
+    let mut at = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Key(key) if at.is_empty() => at.push_str(key),
+            Segment::Key(key) => {
+                at.push('.');
+                at.push_str(key);
+            }
+            Segment::Index(i) => at.push_str(&format!("[{i}]")),
+        }
+    }
+    Some(match why {
+        Why::Unknown => {
+            format!("field `{at}` is not part of the Kubernetes type (misspelt or misplaced?)")
+        }
+        Why::Length => format!("list `{at}` changed length in the round-trip"),
+        Why::Changed(scalar, typed) => {
+            format!("field `{at}`: wrote {scalar}, the Kubernetes type reads {typed}")
+        }
+    })
+}
+
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+enum Why<'a> {
+    Unknown,
+    Length,
+    Changed(&'a Json, &'a Json),
+}
+
+/// Where `written` and `typed` first part, innermost segment first; the path is only
+/// built for a loss, as nearly every object has none.
+fn loss<'a>(written: &'a Json, typed: &'a Json) -> Option<(Vec<Segment<'a>>, Why<'a>)> {
     match written {
         Json::Null => None,
         Json::Object(map) => map.iter().find_map(|(key, value)| {
-            let child = if path.is_empty() {
-                key.clone()
-            } else {
-                format!("{path}.{key}")
+            let (mut segments, why) = match typed.get(key) {
+                Some(t) => loss(value, t)?,
+                None if value.is_null() => return None,
+                None => (Vec::new(), Why::Unknown),
             };
-            match typed.get(key) {
-                Some(t) => first_loss(value, t, &child),
-                None if value.is_null() => None,
-                None => Some(format!(
-                    "field `{child}` is not part of the Kubernetes type (misspelt or misplaced?)"
-                )),
-            }
+            segments.push(Segment::Key(key));
+            Some((segments, why))
         }),
         Json::Array(items) => {
             let Some(typed_items) = typed.as_array().filter(|t| t.len() == items.len()) else {
-                return Some(format!("list `{path}` changed length in the round-trip"));
+                return Some((Vec::new(), Why::Length));
             };
             items
                 .iter()
                 .zip(typed_items)
                 .enumerate()
-                .find_map(|(i, (w, t))| first_loss(w, t, &format!("{path}[{i}]")))
+                .find_map(|(i, (w, t))| {
+                    let (mut segments, why) = loss(w, t)?;
+                    segments.push(Segment::Index(i));
+                    Some((segments, why))
+                })
         }
         scalar if scalar == typed => None,
-        scalar => Some(format!(
-            "field `{path}`: wrote {scalar}, the Kubernetes type reads {typed}"
-        )),
+        scalar => Some((Vec::new(), Why::Changed(scalar, typed))),
     }
 }
 
@@ -101,7 +136,7 @@ mod tests {
                      "template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}},
         });
         let err = round_trip(&doc).unwrap_err();
-        assert!(err.contains("spec.replicsa"), "{err}");
+        assert!(err.contains("`spec.replicsa`"), "{err}");
     }
 
     #[test]
@@ -109,6 +144,13 @@ mod tests {
         let doc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"},
                          "spec": {"ports": [{"port": "http"}]}});
         assert!(round_trip(&doc).unwrap_err().contains("spec.ports[0].port"));
+        let doc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"},
+                         "spec": {"ports": [{"port": 80, "protocl": "TCP"}]}});
+        let err = round_trip(&doc).unwrap_err();
+        assert!(
+            err.contains("field `spec.ports[0].protocl` is not part"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -48,7 +48,9 @@ fn render_with(
         for job in &part.jobs {
             let vars = context! { namespace => stack.namespace, ..job.vars.clone() };
             let written = templates.render(job.template, &vars)?;
-            objects.push(check_object(job.template, &written, part.name)?);
+            let mut object = check_object(job.template, &written, part.name)?;
+            object.content = job.content;
+            objects.push(object);
         }
     }
     objects.sort_by(|a, b| {
@@ -89,6 +91,7 @@ fn check_object(template: &str, written: &Json, part: &'static str) -> Result<Ob
         template: template.to_owned(),
         value,
         part,
+        content: false,
     })
 }
 

@@ -42,6 +42,8 @@ pub struct Object {
     pub value: Json,
     /// The component that rendered it, for objects that carry no name label.
     pub part: &'static str,
+    /// A ConfigMap of content, not config (`Part::content_map`).
+    pub content: bool,
 }
 
 impl Object {

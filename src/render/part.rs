@@ -19,6 +19,8 @@ use crate::config::facts::Ui;
 pub struct Job {
     pub template: &'static str,
     pub vars: Value,
+    /// A ConfigMap of content (rules, dashboards): see [`Part::content_map`].
+    pub content: bool,
 }
 
 /// A scrape job over the pods of one component, selected by name label and port name.
@@ -174,6 +176,7 @@ impl Part {
         self.jobs.push(Job {
             template,
             vars: Value::from(Serde(vars)),
+            content: false,
         });
     }
 
@@ -224,6 +227,8 @@ impl Part {
         );
     }
 
+    /// A ConfigMap of config files: what its readers dial and open is in them, and the
+    /// wiring check reads them.
     pub fn config_map(
         &mut self,
         stack: &Stack,
@@ -235,6 +240,22 @@ impl Part {
             "kinds/configmap.yaml.j2",
             minijinja::context! { metadata => Serde(stack.meta(name, labels)), data },
         );
+    }
+
+    /// A ConfigMap of content its readers evaluate or display (rules, dashboards): free
+    /// text such as an alert's description may name any host or port without anything
+    /// dialling it, so the wiring check does not read into it.
+    pub fn content_map(
+        &mut self,
+        stack: &Stack,
+        name: &str,
+        labels: &Labels,
+        data: &BTreeMap<String, String>,
+    ) {
+        self.config_map(stack, name, labels, data);
+        if let Some(job) = self.jobs.last_mut() {
+            job.content = true;
+        }
     }
 
     /// A ClusterRole named `<namespace>-<component>` and its binding to the component's

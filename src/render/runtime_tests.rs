@@ -303,3 +303,23 @@ fn grafana_keeps_its_state_on_a_volume_or_in_a_shared_database() {
     let grafana = container(&pod(&objects, "Deployment", "grafana"), "grafana");
     assert!(grafana["env"].to_string().contains("GF_DATABASE_URL__FILE"));
 }
+
+/// Rules and dashboards are content, not config: an alert's description may name any
+/// host, in any namespace, or a port on localhost, without a component dialling it, and
+/// such a rule once failed the render's wiring check.
+#[test]
+fn free_text_in_a_rule_dials_nothing() {
+    let mut config = MonitoringStack::default();
+    config.spec.prometheus.rule_files = serde_json::from_value(serde_json::json!([{
+        "name": "team.yaml",
+        "groups": [{"name": "team", "rules": [{
+            "alert": "WikiDown",
+            "expr": "up == 0",
+            "annotations": {"description": "see http://wiki.tools.svc.cluster.local:80/x or localhost:1234"},
+        }]}],
+    }]))
+    .unwrap();
+    let objects = render(&config).unwrap();
+    let rules = &find(&objects, "ConfigMap", "prometheus-rules")["data"]["team.yaml"];
+    assert!(rules.as_str().unwrap().contains("localhost:1234"));
+}

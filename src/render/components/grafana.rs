@@ -103,7 +103,7 @@ pub fn part(stack: &Stack) -> Result<Part, RenderError> {
     part.config_map(stack, DATASOURCES, &w.labels, &files.datasources);
     part.config_map(stack, PROVIDER, &w.labels, &files.provider);
     for (name, data) in &files.dashboards {
-        part.config_map(stack, name, &w.labels, data);
+        part.content_map(stack, name, &w.labels, data);
     }
     part.scrape.push(ScrapeJob::new(NAME, NAME, HTTP));
     part.policy = Some(Policy {

@@ -89,7 +89,7 @@ pub fn part(stack: &Stack, buckets: &Buckets, others: &[Part]) -> Result<Part, R
     part.workload("kinds/statefulset.yaml.j2", &w);
     part.cluster_role(stack, &w, cluster_rules());
     part.config_map(stack, CONFIG, &w.labels, &config);
-    part.config_map(stack, RULES, &w.labels, &rules);
+    part.content_map(stack, RULES, &w.labels, &rules);
     part.front(stack, &w, NAME, &[HTTP, thanos::GRPC, SIDECAR_HTTP], true);
     // One Service per pod (`prometheus-0-service` …), to reach a single replica.
     for pod in pod_names(stack) {

@@ -52,7 +52,7 @@ pub fn part(stack: &Stack, buckets: &Buckets) -> Result<Part, RenderError> {
     let mut part = Part::new(NAME);
     part.store_api = true;
     part.workload("kinds/statefulset.yaml.j2", &w);
-    part.config_map(stack, RULES, &w.labels, &rules);
+    part.content_map(stack, RULES, &w.labels, &rules);
     // Headless: it governs the StatefulSet, which needs stable pod names.
     part.front(stack, &w, NAME, &[thanos::HTTP, thanos::GRPC], true);
     part.scrape.push(ScrapeJob::new(NAME, NAME, thanos::HTTP));

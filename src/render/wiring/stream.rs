@@ -14,7 +14,9 @@ pub struct Stream<'a> {
     pub domain: &'a str,
     pub api_server_ports: &'a [u16],
     pub receiver_ports: &'a [u16],
-    /// Every ConfigMap's and Secret's files, parsed once: `(kind, name)` → documents.
+    /// Every ConfigMap's and Secret's config files, parsed once: `(kind, name)` →
+    /// documents. Content (rules, dashboards) is left out: nothing dials or opens what its
+    /// free text names.
     configs: Vec<(&'a str, &'a str, Vec<Json>)>,
 }
 
@@ -100,7 +102,7 @@ impl<'a> Stream<'a> {
     pub fn new(objects: &'a [Object], cluster: &super::Cluster<'a>) -> Self {
         let configs = objects
             .iter()
-            .filter(|o| matches!(o.kind(), "ConfigMap" | "Secret"))
+            .filter(|o| matches!(o.kind(), "ConfigMap" | "Secret") && !o.content)
             .map(|o| {
                 let files = ["data", "stringData"]
                     .iter()
