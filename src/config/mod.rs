@@ -53,13 +53,23 @@ pub fn schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(MonitoringStack)).expect("schema serializes")
 }
 
+/// [`schema`] as committed beside this file: a fact of the build, read once rather than
+/// generated on every run (generating it took a third of a `validate`).
+/// `the_committed_schema_is_the_generated_one` holds the two equal.
+fn committed_schema() -> &'static serde_json::Value {
+    static SCHEMA: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+        serde_json::from_str(include_str!("schema.json")).expect("the committed schema is JSON")
+    });
+    &SCHEMA
+}
+
 /// Merges the layers, checks their structure, reads them into the typed model and runs
 /// every validation rule; all problems of one run are reported together.
 pub fn load(inputs: &Inputs) -> Result<Loaded, Rejected> {
     let merged = load::merge(inputs);
     let mut diagnostics = merged.diagnostics;
-    let schema = schema();
-    let (structural, rejected) = structure::StructureChecker::new(&schema).check(&merged.tree);
+    let (structural, rejected) =
+        structure::StructureChecker::new(committed_schema()).check(&merged.tree);
     diagnostics.extend(structural);
     // Without the values at fault (the defaults take their place) the rest of the config can
     // still be validated, so one run reports every problem. Later siblings first, so list
@@ -99,4 +109,27 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Rejected> {
         sources: merged.sources,
         warnings: diagnostics,
     })
+}
+
+#[cfg(test)]
+mod schema_tests {
+    /// The schema validation reads is the one the types generate. After a change to the
+    /// model, refresh it with `UPDATE_GOLDEN=1 cargo test --lib committed_schema` and review
+    /// the diff.
+    #[test]
+    fn the_committed_schema_is_the_generated_one() {
+        let generated = format!(
+            "{}\n",
+            serde_json::to_string_pretty(&super::schema()).unwrap()
+        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/config/schema.json");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() && std::env::var_os("CI").is_none() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        assert!(
+            generated == std::fs::read_to_string(path).unwrap(),
+            "src/config/schema.json is stale: refresh it with \
+             `UPDATE_GOLDEN=1 cargo test --lib committed_schema`"
+        );
+    }
 }

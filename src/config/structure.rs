@@ -430,6 +430,9 @@ impl<'a> StructureChecker<'a> {
     }
 
     fn pattern(&mut self, pattern: &str) -> Option<&Regex> {
+        if let Some(regex) = super::types::compiled(pattern) {
+            return Some(regex);
+        }
         self.patterns
             .entry(pattern.to_owned())
             .or_insert_with(|| Regex::new(pattern).ok())

@@ -167,6 +167,25 @@ checked_string!(
     "a Kubernetes quantity such as `500m`, `2Gi` or `1`"
 );
 
+/// The compiled expression of the type whose `PATTERN` is `pattern`, so that the structural
+/// check shares the one each type compiles once, rather than compiling the schema's copy
+/// again on every run.
+pub fn compiled(pattern: &str) -> Option<&'static Regex> {
+    let types: [(&str, fn() -> &'static Regex); 7] = [
+        (LabelName::PATTERN, LabelName::regex),
+        (Dns1123Label::PATTERN, Dns1123Label::regex),
+        (DnsName::PATTERN, DnsName::regex),
+        (ImageRef::PATTERN, ImageRef::regex),
+        (Endpoint::PATTERN, Endpoint::regex),
+        (Duration::PATTERN, Duration::regex),
+        (Quantity::PATTERN, Quantity::regex),
+    ];
+    types
+        .iter()
+        .find(|(p, _)| *p == pattern)
+        .map(|(_, regex)| regex())
+}
+
 /// Checks `s` against the extra rule of the type a schema `format` names, if any.
 pub fn check_format(format: &str, s: &str) -> Option<Result<(), String>> {
     let check = |r: Result<(), String>| Some(r);
@@ -293,6 +312,36 @@ impl DnsName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every pattern of the schema is a type's, compiled once per process: no run compiles
+    /// one only to check a config.
+    #[test]
+    fn every_schema_pattern_is_a_types_own() {
+        fn patterns(value: &serde_json::Value, out: &mut Vec<String>) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, child) in map {
+                        match (key.as_str(), child) {
+                            ("pattern", serde_json::Value::String(p)) => out.push(p.clone()),
+                            ("patternProperties", serde_json::Value::Object(keys)) => {
+                                out.extend(keys.keys().cloned())
+                            }
+                            _ => {}
+                        }
+                        patterns(child, out);
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|i| patterns(i, out)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        patterns(&crate::config::schema(), &mut found);
+        assert!(found.len() > 10);
+        for pattern in found {
+            assert!(compiled(&pattern).is_some(), "`{pattern}` is no type's");
+        }
+    }
 
     #[test]
     fn durations_parse_and_measure() {

@@ -48,9 +48,12 @@ fn render_with(
         for job in &part.jobs {
             let vars = context! { namespace => stack.namespace, ..job.vars.clone() };
             let written = templates.render(job.template, &vars)?;
-            let mut object = check_object(job.template, &written, part.name)?;
-            object.content = job.content;
-            objects.push(object);
+            objects.push(check_object(
+                job.template,
+                &written,
+                part.name,
+                job.content,
+            )?);
         }
     }
     objects.sort_by(|a, b| {
@@ -85,14 +88,14 @@ fn render_with(
 }
 
 /// Runs the round-trip check on one rendered template.
-fn check_object(template: &str, written: &Json, part: &'static str) -> Result<Object, RenderError> {
+fn check_object(
+    template: &str,
+    written: &Json,
+    part: &'static str,
+    content: bool,
+) -> Result<Object, RenderError> {
     let value = check::round_trip(written).map_err(|m| RenderError::new(template, m))?;
-    Ok(Object {
-        template: template.to_owned(),
-        value,
-        part,
-        content: false,
-    })
+    Ok(Object::new(template, value, part, content))
 }
 
 #[cfg(test)]

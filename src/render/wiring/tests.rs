@@ -22,7 +22,9 @@ fn planted(network_policies: bool, kind: &str, name: &str, edit: impl FnOnce(&mu
         .iter_mut()
         .find(|o| o.kind() == kind && o.name() == name)
         .unwrap_or_else(|| panic!("no {kind} {name}"));
-    edit(&mut object.value);
+    let mut value = object.value.clone();
+    edit(&mut value);
+    *object = Object::new(&object.template, value, object.part, object.content);
     check(&config, &objects).expect_err("the planted break is caught")
 }
 
