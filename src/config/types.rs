@@ -126,9 +126,22 @@ checked_string!(
 checked_string!(
     /// A container image pinned by tag and/or digest: `registry/repo:tag[@sha256:…]`.
     ImageRef,
-    r"^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+((:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})(@sha256:[a-f0-9]{64})?|@sha256:[a-f0-9]{64})$",
+    // The lengths of tag and digest are counted in Rust: bounded repetitions (`{64}`) make
+    // this the costliest pattern to compile by far, and it is compiled on every run.
+    r"^[a-zA-Z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+((:[A-Za-z0-9_][A-Za-z0-9_.-]*)(@sha256:[a-f0-9]+)?|@sha256:[a-f0-9]+)$",
     512,
-    "an image reference with a registry and a tag or digest, such as `quay.io/thanos/thanos:v0.39.2`"
+    "an image reference with a registry and a tag or digest, such as `quay.io/thanos/thanos:v0.39.2`",
+    |s: &str| {
+        let (name, digest) = s.split_once("@sha256:").unwrap_or((s, ""));
+        let tag = ImageRef::tag_of(name).unwrap_or_default();
+        if tag.len() > 128 {
+            Err(format!("the tag of `{s}` is longer than 128 characters, the most a registry takes"))
+        } else if !digest.is_empty() && digest.len() != 64 {
+            Err(format!("the sha256 digest of `{s}` has {} hex digits, not 64", digest.len()))
+        } else {
+            Ok(())
+        }
+    }
 );
 
 checked_string!(
@@ -193,6 +206,7 @@ pub fn check_format(format: &str, s: &str) -> Option<Result<(), String>> {
         "DnsName" => check(s.parse::<DnsName>().map(drop)),
         "Endpoint" => check(s.parse::<Endpoint>().map(drop)),
         "Duration" => check(s.parse::<Duration>().map(drop)),
+        "ImageRef" => check(s.parse::<ImageRef>().map(drop)),
         _ => None,
     }
 }
@@ -283,7 +297,11 @@ impl ImageRef {
 
     /// The tag, used as the `app.kubernetes.io/version` label (digest-only images have none).
     pub fn tag(&self) -> Option<&str> {
-        let without_digest = self.0.split('@').next().unwrap_or_default();
+        Self::tag_of(&self.0)
+    }
+
+    fn tag_of(image: &str) -> Option<&str> {
+        let without_digest = image.split('@').next().unwrap_or_default();
         let last_slash = without_digest.rfind('/').unwrap_or(0);
         without_digest[last_slash..]
             .split_once(':')
@@ -407,6 +425,17 @@ mod tests {
             Some("dev")
         );
         assert_eq!(ImageRef::lit(&digest).tag(), Some("v0.39.2"));
+        let short = format!("quay.io/thanos/thanos@sha256:{}", "a".repeat(63));
+        let err = short.parse::<ImageRef>().unwrap_err();
+        assert!(err.contains("63 hex digits, not 64"), "{err}");
+        let long_tag = format!("quay.io/thanos/thanos:{}", "v".repeat(129));
+        let err = long_tag.parse::<ImageRef>().unwrap_err();
+        assert!(err.contains("longer than 128"), "{err}");
+        assert!(
+            format!("quay.io/t/t:{}", "v".repeat(128))
+                .parse::<ImageRef>()
+                .is_ok()
+        );
     }
 
     #[test]

@@ -5,17 +5,31 @@
 use crate::config::facts::{PROMETHEUS_RULES_FILE, RULER_RULES_FILE};
 use crate::config::model::Dashboard;
 
+/// A built-in rule file: the name it ships as, and its data as JSON, which `build.rs` makes
+/// from the commented YAML source.
+pub struct Rules {
+    pub name: &'static str,
+    pub json: &'static str,
+    /// The YAML as written, for the tests that hold the JSON to it.
+    #[cfg(test)]
+    pub source: &'static str,
+}
+
 /// Alert rules every Prometheus replica evaluates.
-pub const STACK_RULES: (&str, &str) = (
-    PROMETHEUS_RULES_FILE,
-    include_str!("../../templates/prometheus/rules/stack.rules.yaml"),
-);
+pub const STACK_RULES: Rules = Rules {
+    name: PROMETHEUS_RULES_FILE,
+    json: include_str!(concat!(env!("OUT_DIR"), "/stack.rules.json")),
+    #[cfg(test)]
+    source: include_str!("../../templates/prometheus/rules/stack.rules.yaml"),
+};
 
 /// Recording rules and alerts the Ruler evaluates over the global view.
-pub const GLOBAL_RULES: (&str, &str) = (
-    RULER_RULES_FILE,
-    include_str!("../../templates/thanos/ruler-rules/global.rules.yaml"),
-);
+pub const GLOBAL_RULES: Rules = Rules {
+    name: RULER_RULES_FILE,
+    json: include_str!(concat!(env!("OUT_DIR"), "/global.rules.json")),
+    #[cfg(test)]
+    source: include_str!("../../templates/thanos/ruler-rules/global.rules.yaml"),
+};
 
 /// File name and JSON of a built-in dashboard.
 pub fn dashboard(d: Dashboard) -> (&'static str, &'static str) {

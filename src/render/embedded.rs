@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use super::RenderError;
+use super::assets::Rules;
 use super::formats::RuleFileDoc;
 use super::templates::Templates;
 use crate::config::model::RuleFile;
@@ -47,34 +48,23 @@ pub fn checksum(data: &BTreeMap<String, String>) -> String {
         .collect()
 }
 
-pub fn parse_checked<T: DeserializeOwned>(template: &str, text: &str) -> Result<T, RenderError> {
-    serde_saphyr::from_str(text).map_err(|e| {
-        RenderError::new(
-            template,
-            format!(
-                "rendered config does not fit its format: {}",
-                first_line(&e.to_string())
-            ),
-        )
-    })
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or_default().to_owned()
-}
-
 /// Our own rules file plus the user's. Only the built-in groups `keep` names ship: those
 /// watching a component switched off would fire for ever or never. No PromQL is parsed
 /// here: the user's was parsed by validation, and ours is stackgen's own text, which the
 /// test suite parses (`every_built_in_rule_parses`), promtool checks and tests.
 pub fn rule_files(
-    (name, text): (&str, &str),
+    rules: &Rules,
     keep: impl Fn(&str) -> bool,
     user: &[RuleFile],
 ) -> Result<BTreeMap<String, String>, RenderError> {
-    let mut ours: RuleFileDoc = parse_checked(name, text)?;
+    let mut ours: RuleFileDoc = serde_json::from_str(rules.json).map_err(|e| {
+        RenderError::new(
+            rules.name,
+            format!("does not fit the rule file format: {e}"),
+        )
+    })?;
     ours.groups.retain(|g| keep(&g.name));
-    let mut data = BTreeMap::from([(name.to_owned(), yaml::to_string(&ours))]);
+    let mut data = BTreeMap::from([(rules.name.to_owned(), yaml::to_string(&ours))]);
     for file in user {
         data.insert(
             file.name.clone(),
@@ -176,11 +166,30 @@ mod dashboard_tests {
 mod rule_tests {
     use super::*;
     use crate::render::assets;
+    use serde_json::Value as Json;
+
+    fn parse_checked<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, String> {
+        serde_saphyr::from_str(text).map_err(|e| format!("{name}: {e}"))
+    }
+
+    /// What ships is the YAML as written: the JSON `build.rs` made holds the same data.
+    #[test]
+    fn the_built_in_rules_ship_as_written() {
+        for rules in [assets::STACK_RULES, assets::GLOBAL_RULES] {
+            let written: Json = serde_saphyr::from_str(rules.source).unwrap();
+            let built: Json = serde_json::from_str(rules.json).unwrap();
+            assert_eq!(written, built, "{}", rules.name);
+            let all = rule_files(&rules, |_| true, &[]).unwrap();
+            let doc: RuleFileDoc = parse_checked(rules.name, rules.source).unwrap();
+            assert_eq!(all[rules.name], yaml::to_string(&doc));
+        }
+    }
 
     #[test]
     fn every_built_in_rule_parses() {
-        for (name, text) in [assets::STACK_RULES, assets::GLOBAL_RULES] {
-            let doc: RuleFileDoc = parse_checked(name, text).unwrap();
+        for rules in [assets::STACK_RULES, assets::GLOBAL_RULES] {
+            let name = rules.name;
+            let doc: RuleFileDoc = parse_checked(name, rules.source).unwrap();
             let rules: Vec<_> = doc.groups.iter().flat_map(|g| &g.rules).collect();
             assert!(rules.len() > 3, "{name}");
             for rule in rules {

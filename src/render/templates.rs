@@ -9,6 +9,9 @@
 //! text and back: the parse sees a few hundred bytes of layout instead of the whole object.
 //! That formatter is the one quoting rule of the whole renderer.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
 use serde::Serialize;
@@ -26,6 +29,7 @@ struct Printed(Vec<Value>);
 
 pub struct Templates {
     env: Environment<'static>,
+    layouts: Mutex<HashMap<String, Json>>,
 }
 
 impl Templates {
@@ -47,7 +51,10 @@ impl Templates {
             Ok(())
         });
         minijinja_embed::load_templates!(&mut env);
-        Self { env }
+        Self {
+            env,
+            layouts: Mutex::default(),
+        }
     }
 
     /// Renders template `name` with `ctx` into the value it lays out; errors name the
@@ -65,7 +72,21 @@ impl Templates {
             .state()
             .get_extension::<Printed>()
             .map_or(&[][..], |p| p.0.as_slice());
-        let mut layout: Json = serde_saphyr::from_str(captured.output()).map_err(|e| {
+        let mut layout = self.layout(name, captured.output())?;
+        fill(&mut layout, printed).map_err(|m| RenderError::new(name, m))?;
+        Ok(layout)
+    }
+
+    /// The parsed layout text. A template lays out few distinct texts (its `{% if %}`
+    /// branches), and a placeholder is only an index, so each text is parsed once per
+    /// process: a stack repeats them for every Service and workload, a fleet for every
+    /// cluster.
+    fn layout(&self, name: &str, text: &str) -> Result<Json, RenderError> {
+        let mut parsed = self.layouts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(layout) = parsed.get(text) {
+            return Ok(layout.clone());
+        }
+        let layout: Json = serde_saphyr::from_str(text).map_err(|e| {
             RenderError::new(
                 name,
                 format!(
@@ -74,7 +95,7 @@ impl Templates {
                 ),
             )
         })?;
-        fill(&mut layout, printed).map_err(|m| RenderError::new(name, m))?;
+        parsed.insert(text.to_owned(), layout.clone());
         Ok(layout)
     }
 

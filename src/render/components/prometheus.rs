@@ -77,7 +77,7 @@ pub fn part(stack: &Stack, buckets: &Buckets, others: &[Part]) -> Result<Part, R
     parsed.check().map_err(|m| RenderError::new(TEMPLATE, m))?;
     let config = BTreeMap::from([("prometheus.yaml.tmpl".to_owned(), text)]);
     let rules = rule_files(
-        assets::STACK_RULES,
+        &assets::STACK_RULES,
         |group| watches_enabled(stack, group),
         &spec.prometheus.rule_files,
     )?;
