@@ -184,7 +184,8 @@ checked_string!(
 /// check shares the one each type compiles once, rather than compiling the schema's copy
 /// again on every run.
 pub fn compiled(pattern: &str) -> Option<&'static Regex> {
-    let types: [(&str, fn() -> &'static Regex); 7] = [
+    type Compiled = fn() -> &'static Regex;
+    let types: [(&str, Compiled); 7] = [
         (LabelName::PATTERN, LabelName::regex),
         (Dns1123Label::PATTERN, Dns1123Label::regex),
         (DnsName::PATTERN, DnsName::regex),
