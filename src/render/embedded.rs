@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
+use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 
 use super::RenderError;
@@ -15,13 +16,20 @@ use super::templates::Templates;
 use crate::config::model::RuleFile;
 use crate::yaml;
 
-/// Renders the config template `template`, parses it back into its format `T` and gives both
-/// the parsed form (for checks) and the canonical text that ships.
+/// A rendered config file: read into its format (for checks), its data, and the canonical
+/// text that ships, which is `yaml::to_string(&data)`.
+pub struct Checked<T> {
+    pub parsed: T,
+    pub data: Json,
+    pub text: String,
+}
+
+/// Renders the config template `template` and reads it into its format `T`.
 pub fn render_checked<T: DeserializeOwned>(
     templates: &Templates,
     template: &str,
     vars: &impl serde::Serialize,
-) -> Result<(T, String), RenderError> {
+) -> Result<Checked<T>, RenderError> {
     let written = templates.render(template, vars)?;
     let parsed = T::deserialize(&written).map_err(|e| {
         RenderError::new(
@@ -29,7 +37,11 @@ pub fn render_checked<T: DeserializeOwned>(
             format!("rendered config does not fit its format: {e}"),
         )
     })?;
-    Ok((parsed, yaml::to_string(&written)))
+    Ok(Checked {
+        parsed,
+        text: yaml::to_string(&written),
+        data: written,
+    })
 }
 
 /// SHA-256 over a ConfigMap's data, in key order.
@@ -96,7 +108,7 @@ mod dashboard_tests {
     use crate::config::model::Dashboard;
     use crate::render::assets;
     use crate::render::object::RenderError;
-    use serde_json::{Value as Json, json};
+    use serde_json::json;
 
     /// Every datasource reference is the provisioned one, and every query parses as PromQL.
     fn check_dashboard(file: &str, text: &str) -> Result<(), RenderError> {
@@ -166,7 +178,6 @@ mod dashboard_tests {
 mod rule_tests {
     use super::*;
     use crate::render::assets;
-    use serde_json::Value as Json;
 
     fn parse_checked<T: DeserializeOwned>(name: &str, text: &str) -> Result<T, String> {
         serde_saphyr::from_str(text).map_err(|e| format!("{name}: {e}"))

@@ -52,7 +52,7 @@ fn render_with(
                 job.template,
                 &written,
                 part.name,
-                job.content,
+                job.config.clone(),
             )?);
         }
     }
@@ -92,10 +92,10 @@ fn check_object(
     template: &str,
     written: &Json,
     part: &'static str,
-    content: bool,
+    config: Option<Vec<Json>>,
 ) -> Result<Object, RenderError> {
     let value = check::round_trip(written).map_err(|m| RenderError::new(template, m))?;
-    Ok(Object::new(template, value, part, content))
+    Ok(Object::new(template, value, part, config))
 }
 
 #[cfg(test)]
@@ -116,6 +116,28 @@ mod tests {
         let err = render_with(&templates, &MonitoringStack::default()).unwrap_err();
         assert_eq!(err.template, name);
         assert!(err.message.contains("spec.replicsa"), "{err}");
+    }
+
+    /// The wiring check reads what a component built its config files from; that must be
+    /// what the files' text says.
+    #[test]
+    fn the_config_data_the_wiring_check_reads_is_the_text_that_ships() {
+        let objects = render(&MonitoringStack::default()).unwrap();
+        let mut compared = 0;
+        for o in &objects {
+            let Some(parsed) = o.config.as_ref().filter(|p| !p.is_empty()) else {
+                continue;
+            };
+            let texts: Vec<Json> = o.value["data"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|t| serde_saphyr::from_str(t.as_str().unwrap()).unwrap())
+                .collect();
+            assert_eq!(&texts, parsed, "{}", o.name());
+            compared += 1;
+        }
+        assert!(compared >= 4, "{compared}");
     }
 
     /// Every embedded template is rendered by some config: the default, or the default with

@@ -42,8 +42,10 @@ pub struct Object {
     pub value: Json,
     /// The component that rendered it, for objects that carry no name label.
     pub part: &'static str,
-    /// A ConfigMap of content, not config (`Part::content_map`).
-    pub content: bool,
+    /// For a ConfigMap or Secret: the data of its config files, as the component wrote
+    /// their text from it, for the wiring check; empty for content (rules, dashboards),
+    /// which nothing dials or opens. `None`: the check reads the files' text.
+    pub config: Option<Vec<Json>>,
     /// Its identity, read once: sorting, the wiring check and the directory layout ask for
     /// it tens of thousands of times per render.
     id: Id,
@@ -60,7 +62,7 @@ struct Id {
 }
 
 impl Object {
-    pub fn new(template: &str, value: Json, part: &'static str, content: bool) -> Self {
+    pub fn new(template: &str, value: Json, part: &'static str, config: Option<Vec<Json>>) -> Self {
         let field = |pointer: &str| {
             value
                 .pointer(pointer)
@@ -79,7 +81,7 @@ impl Object {
             template: template.to_owned(),
             value,
             part,
-            content,
+            config,
             id,
         }
     }

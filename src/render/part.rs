@@ -19,8 +19,8 @@ use crate::config::facts::Ui;
 pub struct Job {
     pub template: &'static str,
     pub vars: Value,
-    /// A ConfigMap of content (rules, dashboards): see [`Part::content_map`].
-    pub content: bool,
+    /// What the wiring check reads of a ConfigMap: see [`super::Object::config`].
+    pub config: Option<Vec<serde_json::Value>>,
 }
 
 /// A scrape job over the pods of one component, selected by name label and port name.
@@ -176,7 +176,7 @@ impl Part {
         self.jobs.push(Job {
             template,
             vars: Value::from(Serde(vars)),
-            content: false,
+            config: None,
         });
     }
 
@@ -228,18 +228,22 @@ impl Part {
     }
 
     /// A ConfigMap of config files: what its readers dial and open is in them, and the
-    /// wiring check reads them.
+    /// wiring check reads them as `parsed`, the data each file's text was written from.
     pub fn config_map(
         &mut self,
         stack: &Stack,
         name: &str,
         labels: &Labels,
         data: &BTreeMap<String, String>,
+        parsed: Vec<serde_json::Value>,
     ) {
         self.push(
             "kinds/configmap.yaml.j2",
             minijinja::context! { metadata => Serde(stack.meta(name, labels)), data },
         );
+        if let Some(job) = self.jobs.last_mut() {
+            job.config = Some(parsed);
+        }
     }
 
     /// A ConfigMap of content its readers evaluate or display (rules, dashboards): free
@@ -252,10 +256,7 @@ impl Part {
         labels: &Labels,
         data: &BTreeMap<String, String>,
     ) {
-        self.config_map(stack, name, labels, data);
-        if let Some(job) = self.jobs.last_mut() {
-            job.content = true;
-        }
+        self.config_map(stack, name, labels, data, Vec::new());
     }
 
     /// A ClusterRole named `<namespace>-<component>` and its binding to the component's

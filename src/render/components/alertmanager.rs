@@ -8,7 +8,7 @@ use serde_json::{Value as Json, json};
 use crate::config::facts::Ui;
 use crate::config::model::SecretKeyRef;
 use crate::render::RenderError;
-use crate::render::embedded::{checksum, render_checked};
+use crate::render::embedded::{Checked, checksum, render_checked};
 use crate::render::formats::AlertmanagerConfig;
 use crate::render::network::anywhere;
 use crate::render::part::{Allow, Egress, From, Part, Policy, ScrapeJob, Service, Target};
@@ -41,15 +41,16 @@ fn secret_dir(secret: &str) -> String {
 pub fn part(stack: &Stack) -> Result<Part, RenderError> {
     let spec = stack.spec;
     let a = &spec.alertmanager;
-    let (parsed, text): (AlertmanagerConfig, String) = render_checked(
+    let config: Checked<AlertmanagerConfig> = render_checked(
         stack.templates,
         "alertmanager/alertmanager.yaml.j2",
         &json!({"am": config_vars(stack)}),
     )?;
-    parsed
+    config
+        .parsed
         .check()
         .map_err(|m| RenderError::new("alertmanager/alertmanager.yaml.j2", m))?;
-    let data = BTreeMap::from([("alertmanager.yaml".to_owned(), text)]);
+    let data = BTreeMap::from([("alertmanager.yaml".to_owned(), config.text)]);
 
     let image = &spec.images.alertmanager;
     let mut pod = Pod::new(NAME, "alert-router", image, a.replicas);
@@ -74,7 +75,7 @@ pub fn part(stack: &Stack) -> Result<Part, RenderError> {
 
     let mut part = Part::new(NAME);
     part.workload("kinds/statefulset.yaml.j2", &w);
-    part.config_map(stack, CONFIG, &w.labels, &data);
+    part.config_map(stack, CONFIG, &w.labels, &data, vec![config.data]);
     part.front(stack, &w, NAME, &[HTTP], false);
     part.service(
         stack,

@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1 as core;
 use minijinja::context;
 use minijinja::value::Serde;
-use serde_json::json;
+use serde_json::{Value as Json, json};
 
 use super::query;
 use crate::config::facts::Ui;
 use crate::config::model::Dashboard;
 use crate::render::RenderError;
 use crate::render::assets;
-use crate::render::embedded::{checksum, render_checked};
+use crate::render::embedded::{Checked, checksum, render_checked};
 use crate::render::formats::{GrafanaDatasources, GrafanaProviders};
 use crate::render::part::{Allow, Egress, From, Part, Policy, ScrapeJob, Target};
 use crate::render::stack::Stack;
@@ -31,13 +31,35 @@ const ADMIN_DIR: &str = "/etc/grafana/admin";
 const DATABASE_DIR: &str = "/etc/grafana/database";
 const DATASOURCES: &str = "grafana-datasources";
 const PROVIDER: &str = "grafana-dashboard-provider";
+const DATASOURCES_FILE: &str = "datasources.yaml";
+const PROVIDER_FILE: &str = "provider.yaml";
 
 /// The provisioning files, each rendered and checked.
 struct Provisioning {
-    datasources: BTreeMap<String, String>,
-    provider: BTreeMap<String, String>,
+    datasources: Checked<GrafanaDatasources>,
+    provider: Checked<GrafanaProviders>,
     /// ConfigMap name → (file name → JSON).
     dashboards: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+impl Provisioning {
+    /// ConfigMap, file name, text and data of each provisioning file.
+    fn config_maps(&self) -> [(&'static str, &'static str, &str, &Json); 2] {
+        [
+            (
+                DATASOURCES,
+                DATASOURCES_FILE,
+                &self.datasources.text,
+                &self.datasources.data,
+            ),
+            (
+                PROVIDER,
+                PROVIDER_FILE,
+                &self.provider.text,
+                &self.provider.data,
+            ),
+        ]
+    }
 }
 
 fn provisioning(stack: &Stack) -> Result<Provisioning, RenderError> {
@@ -46,10 +68,8 @@ fn provisioning(stack: &Stack) -> Result<Provisioning, RenderError> {
         "scrape_interval": stack.spec.prometheus.scrape_interval.to_string(),
         "dashboards_dir": DASHBOARDS_DIR,
     });
-    let (_, datasources): (GrafanaDatasources, _) =
-        render_checked(stack.templates, "grafana/datasources.yaml.j2", &vars)?;
-    let (_, provider): (GrafanaProviders, _) =
-        render_checked(stack.templates, "grafana/dashboard-provider.yaml.j2", &vars)?;
+    let datasources = render_checked(stack.templates, "grafana/datasources.yaml.j2", &vars)?;
+    let provider = render_checked(stack.templates, "grafana/dashboard-provider.yaml.j2", &vars)?;
     let mut dashboards = BTreeMap::new();
     for d in wanted_dashboards(stack) {
         let (file, text) = assets::dashboard(d);
@@ -59,8 +79,8 @@ fn provisioning(stack: &Stack) -> Result<Provisioning, RenderError> {
         );
     }
     Ok(Provisioning {
-        datasources: BTreeMap::from([("datasources.yaml".to_owned(), datasources)]),
-        provider: BTreeMap::from([("provider.yaml".to_owned(), provider)]),
+        datasources,
+        provider,
         dashboards,
     })
 }
@@ -100,8 +120,10 @@ pub fn part(stack: &Stack) -> Result<Part, RenderError> {
             context! { metadata => Serde(stack.meta(NAME, &w.labels)), spec => Serde(spec) },
         );
     }
-    part.config_map(stack, DATASOURCES, &w.labels, &files.datasources);
-    part.config_map(stack, PROVIDER, &w.labels, &files.provider);
+    for (name, key, text, data) in files.config_maps() {
+        let files = BTreeMap::from([(key.to_owned(), text.to_owned())]);
+        part.config_map(stack, name, &w.labels, &files, vec![data.clone()]);
+    }
     for (name, data) in &files.dashboards {
         part.content_map(stack, name, &w.labels, data);
     }
@@ -121,8 +143,11 @@ fn workload(stack: &Stack, files: &Provisioning) -> Workload {
     let g = &spec.grafana;
     let image = &spec.images.grafana;
     let mut pod = Pod::new(NAME, "grafana", image, g.replicas);
-    let mut all = files.datasources.clone();
-    all.extend(files.provider.clone());
+    let all: BTreeMap<String, String> = files
+        .config_maps()
+        .into_iter()
+        .map(|(_, key, text, _)| (key.to_owned(), text.to_owned()))
+        .collect();
     pod.annotations
         .insert("checksum/provisioning".to_owned(), checksum(&all));
     let data = if g.storage.persistent {

@@ -13,7 +13,7 @@ use crate::config::facts::Ui;
 use crate::config::model::Spec;
 use crate::render::RenderError;
 use crate::render::assets;
-use crate::render::embedded::{render_checked, rule_files};
+use crate::render::embedded::{Checked, render_checked, rule_files};
 use crate::render::formats::PromConfig;
 use crate::render::network::everywhere;
 use crate::render::part::{Allow, From, Part, Policy, ScrapeJob, Service};
@@ -73,9 +73,12 @@ pub fn part(stack: &Stack, buckets: &Buckets, others: &[Part]) -> Result<Part, R
             .chain(others.iter().flat_map(|p| &p.scrape))
             .collect(),
     };
-    let (parsed, text): (PromConfig, String) = render_checked(stack.templates, TEMPLATE, &vars)?;
-    parsed.check().map_err(|m| RenderError::new(TEMPLATE, m))?;
-    let config = BTreeMap::from([("prometheus.yaml.tmpl".to_owned(), text)]);
+    let checked: Checked<PromConfig> = render_checked(stack.templates, TEMPLATE, &vars)?;
+    checked
+        .parsed
+        .check()
+        .map_err(|m| RenderError::new(TEMPLATE, m))?;
+    let config = BTreeMap::from([("prometheus.yaml.tmpl".to_owned(), checked.text)]);
     let rules = rule_files(
         &assets::STACK_RULES,
         |group| watches_enabled(stack, group),
@@ -88,7 +91,7 @@ pub fn part(stack: &Stack, buckets: &Buckets, others: &[Part]) -> Result<Part, R
     part.store_api = true;
     part.workload("kinds/statefulset.yaml.j2", &w);
     part.cluster_role(stack, &w, cluster_rules());
-    part.config_map(stack, CONFIG, &w.labels, &config);
+    part.config_map(stack, CONFIG, &w.labels, &config, vec![checked.data]);
     part.content_map(stack, RULES, &w.labels, &rules);
     part.front(stack, &w, NAME, &[HTTP, thanos::GRPC, SIDECAR_HTTP], true);
     // One Service per pod (`prometheus-0-service` …), to reach a single replica.

@@ -1,6 +1,8 @@
 //! The rendered stream as the wiring checks see it: workloads' pod templates, Services and
 //! what selects what.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value as Json};
 
 use crate::render::object::Object;
@@ -17,7 +19,7 @@ pub struct Stream<'a> {
     /// Every ConfigMap's and Secret's config files, parsed once: `(kind, name)` →
     /// documents. Content (rules, dashboards) is left out: nothing dials or opens what its
     /// free text names.
-    configs: Vec<(&'a str, &'a str, Vec<Json>)>,
+    configs: Vec<(&'a str, &'a str, Cow<'a, [Json]>)>,
 }
 
 /// The pods of one workload.
@@ -102,14 +104,17 @@ impl<'a> Stream<'a> {
     pub fn new(objects: &'a [Object], cluster: &super::Cluster<'a>) -> Self {
         let configs = objects
             .iter()
-            .filter(|o| matches!(o.kind(), "ConfigMap" | "Secret") && !o.content)
+            .filter(|o| matches!(o.kind(), "ConfigMap" | "Secret"))
             .map(|o| {
-                let files = ["data", "stringData"]
-                    .iter()
-                    .filter_map(|f| o.value[f].as_object())
-                    .flat_map(|m| m.values().filter_map(Json::as_str))
-                    .filter_map(parse)
-                    .collect();
+                let files = match &o.config {
+                    Some(parsed) => Cow::Borrowed(parsed.as_slice()),
+                    None => ["data", "stringData"]
+                        .iter()
+                        .filter_map(|f| o.value[f].as_object())
+                        .flat_map(|m| m.values().filter_map(Json::as_str))
+                        .filter_map(parse)
+                        .collect(),
+                };
                 (o.kind(), o.name(), files)
             })
             .collect();
@@ -128,7 +133,7 @@ impl<'a> Stream<'a> {
         self.configs
             .iter()
             .find(|(k, n, _)| *k == kind && *n == name)
-            .map_or(&[], |(_, _, files)| files.as_slice())
+            .map_or(&[], |(_, _, files)| files.as_ref())
     }
 
     /// The parsed files of every rendered ConfigMap and Secret a pod spec mounts.

@@ -24,7 +24,8 @@ fn planted(network_policies: bool, kind: &str, name: &str, edit: impl FnOnce(&mu
         .unwrap_or_else(|| panic!("no {kind} {name}"));
     let mut value = object.value.clone();
     edit(&mut value);
-    *object = Object::new(&object.template, value, object.part, object.content);
+    // The edit is to the text: the check reads it back, not what the component built.
+    *object = Object::new(&object.template, value, object.part, None);
     check(&config, &objects).expect_err("the planted break is caught")
 }
 
