@@ -14,6 +14,8 @@ pub mod tree;
 pub mod types;
 pub mod validate;
 
+use serde::Deserialize as _;
+
 use crate::diagnostic::Diagnostic;
 use crate::source::Sources;
 pub use load::{Document, Inputs};
@@ -80,7 +82,11 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Rejected> {
     for path in &rejected {
         repaired.remove(path);
     }
-    let config: MonitoringStack = match serde_path_to_error::deserialize(repaired.to_json()) {
+    let json = repaired.to_json();
+    // Tracking the path costs on every field; only a failure needs it, so it is read again.
+    let typed =
+        MonitoringStack::deserialize(&json).or_else(|_| serde_path_to_error::deserialize(&json));
+    let config: MonitoringStack = match typed {
         Ok(config) => config,
         Err(_) if diagnostics.iter().any(Diagnostic::is_error) => {
             // A value the structural check rejected left a gap serde cannot fill; its error

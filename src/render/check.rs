@@ -47,8 +47,11 @@ pub fn round_trip(doc: &Json) -> Result<Json, String> {
 }
 
 fn through<T: DeserializeOwned + Serialize>(doc: &Json) -> Result<Json, String> {
-    let typed: T = serde_path_to_error::deserialize(doc)
-        .map_err(|e| format!("field `{}`: {}", e.path(), e.inner()))?;
+    // Tracking the path costs on every field; only a failure needs it, so it is read again.
+    let typed: T = T::deserialize(doc).or_else(|_| {
+        serde_path_to_error::deserialize(doc)
+            .map_err(|e| format!("field `{}`: {}", e.path(), e.inner()))
+    })?;
     serde_json::to_value(typed).map_err(|e| e.to_string())
 }
 
