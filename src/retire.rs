@@ -24,16 +24,18 @@ pub struct Retired {
     pub left: Vec<String>,
 }
 
-/// Removes `old`, a folder beside `target`. What its marker lists, the marker and stackgen's
-/// temporary files go, and so does a file `target` also holds (the same file, or the same
-/// bytes); any other file is moved into `target` where that path is free, else left and
-/// named. Read-only folders are made writable first.
+/// Removes `old`, a folder beside `target`. What its marker (or a streamed staging folder's
+/// journal) lists, the marker and stackgen's temporary files go, and so does a file `target`
+/// also holds (the same file, or the same bytes); any other file is moved into `target`
+/// where that path is free, else left and named. Read-only folders are made writable first.
 pub fn retire(old: &Path, target: &Path) -> Retired {
     let mut retired = Retired {
         folder: old.to_path_buf(),
         ..Retired::default()
     };
-    let written = outdir::written(old).map(|(_, w)| w).unwrap_or_default();
+    let mut written = outdir::written(old).map(|(_, w)| w).unwrap_or_default();
+    // A fleet's staging folder lists its files in a journal until its marker is written.
+    written.extend(staging::journaled(old));
     make_writable(old);
     let entries = match walk::walk(old) {
         Ok(entries) => entries,
