@@ -603,3 +603,66 @@ fn an_interrupted_fleet_run_leaves_nothing_the_next_takes_for_the_users() {
         "the user's\n"
     );
 }
+
+#[test]
+fn a_mount_point_gets_the_fleet_file_by_file() {
+    use std::process::Command;
+    let private = Command::new("unshare").args(["-m", "true"]).status();
+    if !private.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: `unshare -m` (a private mount namespace) needs root");
+        return;
+    }
+    let fleet = three()
+        .args(["render", "--fleet", "clusters", "-o", "real"])
+        .run();
+    fleet.status(0);
+    let dir = fleet.dir();
+    fs::write(dir.join("real/README.md"), "mine\n").unwrap();
+    fs::write(
+        dir.join("clusters/b.yaml"),
+        member(
+            "b",
+            "eu-2",
+            "  namespace: monitoring-b\n  prometheus:\n    replicas: 4\n",
+        ),
+    )
+    .unwrap();
+    fs::remove_file(dir.join("clusters/c.yaml")).unwrap();
+    fs::create_dir(dir.join("out")).unwrap();
+    // `out` is a mount point only inside the namespace: no swap is possible there, so each
+    // file is read back from the staging folder and written in place; it lands in `real`.
+    let run = Command::new("unshare")
+        .args([
+            "-m",
+            "sh",
+            "-c",
+            r#"mount --bind real out && exec "$0" render --fleet clusters -o out"#,
+        ])
+        .arg(env!("CARGO_BIN_EXE_stackgen"))
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("its files were replaced one by one"),
+        "{stderr}"
+    );
+    let real = dir.join("real");
+    assert_eq!(entries(&real), [".stackgen", "README.md", "a", "b"]);
+    assert!(
+        real.join("b/prometheus/18-service-prometheus-3-service.yaml")
+            .is_file()
+    );
+    run_in(
+        &fleet,
+        &["render", "--fleet", "clusters", "--check", "real"],
+    )
+    .status(0)
+    .stderr_has("real is up to date");
+    assert_eq!(
+        entries(dir),
+        ["clusters", "out", "real"],
+        "a staging folder was left"
+    );
+}
