@@ -61,16 +61,20 @@ pub fn validate(
     options: Options,
 ) -> Result<Vec<Member>, Vec<Refusal>> {
     let outcomes = parallel::map(documents, |document| {
-        let inputs = layers(shared, document);
+        let mut inputs = layers(shared, document);
         let outcome = pipeline::validate(&inputs, options);
-        (inputs, outcome)
+        (inputs.documents.pop(), outcome)
     });
-    // Valid members keep their layers until the duplicates are known: where a duplicate
-    // value was set is looked up in the merged layers, which validation does not keep.
-    let mut valid: Vec<(usize, Member, Inputs)> = Vec::new();
+    // Valid members keep their file until the duplicates are known: where a duplicate value
+    // was set is looked up in the merged layers, which validation does not keep.
+    let mut valid: Vec<(usize, Member, Document)> = Vec::new();
     let mut refused: BTreeMap<usize, Refusal> = BTreeMap::new();
-    for (index, (layers, outcome)) in outcomes.into_iter().enumerate() {
-        let file = member_file(&layers);
+    for (index, (document, outcome)) in outcomes.into_iter().enumerate() {
+        let document = document.unwrap_or_else(|| Document {
+            name: String::new(),
+            text: String::new(),
+        });
+        let file = document.name.clone();
         match outcome {
             Ok(config) => valid.push((
                 index,
@@ -78,14 +82,14 @@ pub fn validate(
                     file,
                     valid: config,
                 },
-                layers,
+                document,
             )),
             Err(failure) => {
                 refused.insert(index, Refusal { file, failure });
             }
         }
     }
-    for (at, diagnostics) in duplicates(&valid) {
+    for (at, diagnostics) in duplicates(shared, &valid) {
         let (index, member, _) = &valid[at];
         refused.insert(
             *index,
@@ -112,15 +116,6 @@ fn layers(shared: &Inputs, member: Document) -> Inputs {
     inputs
 }
 
-/// The member's own file: the last document of its layers.
-fn member_file(layers: &Inputs) -> String {
-    layers
-        .documents
-        .last()
-        .map(|d| d.name.clone())
-        .unwrap_or_default()
-}
-
 /// The fields two members may not share: the path, what the value is, and the advice.
 const UNIQUE: [(&str, &str, &str); 2] = [
     (
@@ -139,7 +134,10 @@ const UNIQUE: [(&str, &str, &str); 2] = [
 
 /// For each member (by its place in `members`) that shares a name or cluster label with
 /// an earlier one, the errors saying so, naming both files and where each set the value.
-fn duplicates(members: &[(usize, Member, Inputs)]) -> BTreeMap<usize, Vec<Diagnostic>> {
+fn duplicates(
+    shared: &Inputs,
+    members: &[(usize, Member, Document)],
+) -> BTreeMap<usize, Vec<Diagnostic>> {
     let mut found: BTreeMap<usize, Vec<Diagnostic>> = BTreeMap::new();
     for (path, what, help) in UNIQUE {
         let value_of = |member: &Member| -> String {
@@ -150,20 +148,20 @@ fn duplicates(members: &[(usize, Member, Inputs)]) -> BTreeMap<usize, Vec<Diagno
             }
         };
         let mut first: HashMap<String, usize> = HashMap::new();
-        for (at, (_, member, inputs)) in members.iter().enumerate() {
+        for (at, (_, member, document)) in members.iter().enumerate() {
             let value = value_of(member);
             let Some(&earlier) = first.get(&value) else {
                 first.insert(value, at);
                 continue;
             };
-            let (_, other, other_inputs) = &members[earlier];
+            let (_, other, other_document) = &members[earlier];
             let diagnostic = Diagnostic::error(format!(
                 "`{value}` is also {what} of `{}` ({})",
                 other.file,
-                origin_of(other_inputs, path)
+                origin_of(shared, other_document, path)
             ))
             .at(path)
-            .from_origin(Some(origin_of(inputs, path)))
+            .from_origin(Some(origin_of(shared, document, path)))
             .help(help);
             found.entry(at).or_default().push(diagnostic);
         }
@@ -224,11 +222,14 @@ pub fn files(rendered: &Rendered) -> BTreeMap<PathBuf, String> {
         .collect()
 }
 
-/// Where the merged `inputs` set the value at `path` (a config path such as
-/// `metadata.name`): merged again, which only a refusal pays for.
-fn origin_of(inputs: &Inputs, path: &str) -> Origin {
+/// Where a member's layers set the value at `path` (a config path such as
+/// `metadata.name`): merged again, which only a refusal pays for. The merge is the one
+/// validation made, so the origin's source ids match the member's sources.
+fn origin_of(shared: &Inputs, member: &Document, path: &str) -> Origin {
     let path = ConfigPath::parse(path).unwrap_or_else(|_| ConfigPath::root());
-    config::load::merge(inputs).tree.origin_of(&path)
+    config::load::merge(&layers(shared, member.clone()))
+        .tree
+        .origin_of(&path)
 }
 
 #[cfg(test)]
