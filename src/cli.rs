@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -76,9 +76,23 @@ pub struct InputArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("fleet_output").args(["output_dir", "check"])))]
 pub struct RenderArgs {
     #[command(flatten)]
     pub inputs: InputArgs,
+    /// Render a fleet: every `*.yaml`/`*.yml` file directly in DIR (hidden files left out, by
+    /// file name) is one cluster's config, layered over the -p and -c layers (a shared base)
+    /// and under every --set, and renders into `<metadata.name>/` of the -o (or --check)
+    /// directory, which gets one `.stackgen` marker for all of them. Every member is
+    /// validated before any is rendered; an invalid member, or two sharing a `metadata.name`
+    /// or `spec.cluster`, writes nothing. Needs -o or --check.
+    #[arg(
+        long,
+        value_name = "DIR",
+        requires = "fleet_output",
+        conflicts_with = "format"
+    )]
+    pub fleet: Option<PathBuf>,
     /// Write one file per object, grouped by component, plus a kustomization.yaml and a
     /// `.stackgen` marker listing them, replacing a directory stackgen wrote in one step.
     /// Files stackgen did not write are kept (and named); a non-empty directory without the
@@ -107,9 +121,15 @@ pub struct DiffArgs {
     pub inputs: InputArgs,
     /// The committed rendering: a multi-document YAML file, `-` for stdin, or a directory
     /// written by `render -o` (every `*.yaml`/`*.yml` below it but `kustomization.yaml`;
-    /// linked folders are not followed). At most 16 MiB are read.
+    /// linked folders are not followed). At most 16 MiB are read (per cluster with --fleet).
     #[arg(long, value_name = "PATH", required = true)]
     pub against: PathBuf,
+    /// Compare a fleet (the configs in DIR, as `render --fleet` reads them) with the fleet
+    /// rendering --against names, a directory: each member with its `<metadata.name>/`
+    /// folder there (a member without one: every object added), and every other folder
+    /// there as a cluster no config renders any more (every object removed).
+    #[arg(long, value_name = "DIR")]
+    pub fleet: Option<PathBuf>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,

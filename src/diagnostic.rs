@@ -146,19 +146,7 @@ fn window(line: &str, column: usize) -> (String, usize) {
 /// Renders every diagnostic in document order, then a one-line count.
 pub fn render_all(diagnostics: &[Diagnostic], sources: &Sources) -> String {
     let mut out = String::new();
-    // Document order: by input, line and column; flags and defaults after the files.
-    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
-    sorted.sort_by_key(|d| match &d.origin {
-        Some(Origin::File {
-            source,
-            line,
-            column,
-            ..
-        }) => (0, *source, *line, *column),
-        Some(Origin::Set(_)) => (1, 0, 0, 0),
-        Some(Origin::Default) | None => (2, 0, 0, 0),
-    });
-    for d in sorted {
+    for d in in_document_order(diagnostics) {
         out.push_str(&d.render(sources));
         out.push('\n');
     }
@@ -177,6 +165,23 @@ pub fn render_all(diagnostics: &[Diagnostic], sources: &Sources) -> String {
         );
     }
     out
+}
+
+/// `diagnostics` in document order: by input, line and column; flags and defaults after the
+/// files.
+pub fn in_document_order(diagnostics: &[Diagnostic]) -> Vec<&Diagnostic> {
+    let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
+    sorted.sort_by_key(|d| match &d.origin {
+        Some(Origin::File {
+            source,
+            line,
+            column,
+            ..
+        }) => (0, *source, *line, *column),
+        Some(Origin::Set(_)) => (1, 0, 0, 0),
+        Some(Origin::Default) | None => (2, 0, 0, 0),
+    });
+    sorted
 }
 
 fn plural(n: usize) -> &'static str {

@@ -3,6 +3,7 @@
 //! `renameat2`). Each file is written under a temporary name and renamed over its old self,
 //! so every file is old or new at every instant; the directory as a whole is not.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,12 +23,31 @@ pub fn write(
     previous: &BTreeSet<PathBuf>,
     removed: &[PathBuf],
 ) -> Result<()> {
-    let both = output::marker_of(previous.iter().chain(files.keys()));
+    write_each(
+        target,
+        files.keys(),
+        |path| Ok(Cow::Borrowed(files[path].as_str())),
+        previous,
+        removed,
+    )
+}
+
+/// As [`write`], for a rendering of which only the `paths` are held: `content` gives each
+/// file's text when its turn comes (a fleet's, read back from its staging folder).
+pub fn write_each<'a, 'p>(
+    target: &Path,
+    paths: impl Iterator<Item = &'p PathBuf> + Clone,
+    content: impl Fn(&Path) -> Result<Cow<'a, str>>,
+    previous: &'p BTreeSet<PathBuf>,
+    removed: &[PathBuf],
+) -> Result<()> {
+    let both = output::marker_of(previous.iter().chain(paths.clone()));
     replace(&target.join(MARKER), &both)?;
-    for (relative, content) in files {
+    for relative in paths.clone() {
         let path = target.join(relative);
-        if !read::holds(&path, content).unwrap_or(false) {
-            replace(&path, content)?;
+        let content = content(relative)?;
+        if !read::holds(&path, &content).unwrap_or(false) {
+            replace(&path, &content)?;
         }
     }
     for relative in removed {
@@ -48,7 +68,7 @@ pub fn write(
             }
         }
     }
-    replace(&target.join(MARKER), &output::marker(files))
+    replace(&target.join(MARKER), &output::marker_of(paths))
 }
 
 /// Writes `content` to a temporary name beside `path`, then renames it over `path`.

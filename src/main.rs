@@ -4,6 +4,7 @@ mod check;
 mod cli;
 mod crash;
 mod exchange;
+mod fleet_cli;
 mod inplace;
 mod outdir;
 mod plugin;
@@ -106,6 +107,9 @@ fn validate(args: &InputArgs) -> anyhow::Result<Status> {
 }
 
 fn render(args: &RenderArgs) -> anyhow::Result<Status> {
+    if let Some(fleet) = &args.fleet {
+        return fleet_cli::render(args, fleet);
+    }
     let Some(rendered) = rendered(&args.inputs)? else {
         // `--check` compares; a config it cannot render is trouble, as for `diff`.
         return Ok(if args.check.is_some() {
@@ -117,7 +121,12 @@ fn render(args: &RenderArgs) -> anyhow::Result<Status> {
     let objects = &rendered.objects;
     let files = || stackgen::output::directory_files(objects);
     if let Some(dir) = &args.check {
-        return check(dir, &files());
+        let drift = check::drift(dir, &files())?;
+        return Ok(drifted(
+            dir,
+            &drift,
+            &format!("stackgen render -o {}", dir.display()),
+        ));
     }
     if let Some(dir) = &args.output_dir {
         return write_directory(dir, &files(), args.force, objects.len());
@@ -137,6 +146,13 @@ fn write_directory(
     objects: usize,
 ) -> anyhow::Result<Status> {
     let report = outdir::write(dir, files, force)?;
+    tell(dir, &report);
+    say(&format!("wrote {objects} objects to {}", dir.display()));
+    Ok(Status::Done)
+}
+
+/// Says what writing `dir` kept, noted and could not clean.
+fn tell(dir: &Path, report: &outdir::Report) {
     if !report.kept.is_empty() {
         say(&format!(
             "note: kept {} in `{}`, which stackgen did not write: {}",
@@ -151,14 +167,11 @@ fn write_directory(
     for warning in &report.warnings {
         say(&format!("warning: {warning}"));
     }
-    say(&format!("wrote {objects} objects to {}", dir.display()));
-    Ok(Status::Done)
 }
 
 /// `render --check DIR`: names every file `-o DIR` would add, change or remove; the files
-/// stackgen did not write are notes, as `-o` keeps them.
-fn check(dir: &Path, files: &BTreeMap<PathBuf, String>) -> anyhow::Result<Status> {
-    let drift = check::drift(dir, files)?;
+/// stackgen did not write are notes, as `-o` keeps them. `command` is what rewrites `dir`.
+fn drifted(dir: &Path, drift: &check::Drift, command: &str) -> Status {
     for line in &drift.changes {
         say(line);
     }
@@ -171,14 +184,13 @@ fn check(dir: &Path, files: &BTreeMap<PathBuf, String>) -> anyhow::Result<Status
     }
     if drift.changes.is_empty() {
         say(&format!("{} is up to date", dir.display()));
-        return Ok(Status::Done);
+        return Status::Done;
     }
     say(&format!(
-        "{} is not what `stackgen render -o {}` writes: re-render it and commit",
+        "{} is not what `{command}` writes: re-render it and commit",
         dir.display(),
-        dir.display()
     ));
-    Ok(Status::Failed)
+    Status::Failed
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -186,6 +198,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 fn diff(args: &DiffArgs) -> anyhow::Result<Status> {
+    if let Some(fleet) = &args.fleet {
+        return fleet_cli::diff(args, fleet);
+    }
     let before = read::against(&args.against)?;
     let Some(rendered) = rendered(&args.inputs)? else {
         return Ok(Status::Trouble);
@@ -194,18 +209,28 @@ fn diff(args: &DiffArgs) -> anyhow::Result<Status> {
     let report = stackgen::diff::compare(&before, &after);
     let text = match args.format {
         DiffFormat::Json => format!("{}\n", serde_json::to_string_pretty(&report.to_json())?),
-        DiffFormat::Text => report.to_text(match args.color {
-            Color::Always => true,
-            Color::Never => false,
-            Color::Auto => io::stdout().is_terminal(),
-        }),
+        DiffFormat::Text => report.to_text(colored(args.color)),
     };
     emit(text.as_bytes())?;
-    Ok(if report.is_empty() || args.exit_zero {
+    Ok(differed(report.is_empty(), args))
+}
+
+/// How `diff` ends: 1 when it found differences, unless `--exit-zero`.
+fn differed(same: bool, args: &DiffArgs) -> Status {
+    if same || args.exit_zero {
         Status::Done
     } else {
         Status::Failed
-    })
+    }
+}
+
+/// Whether the text report is coloured.
+fn colored(color: Color) -> bool {
+    match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => io::stdout().is_terminal(),
+    }
 }
 
 /// What the rendered stack reads but does not create; the render's wiring check has held

@@ -7,6 +7,7 @@
 //! then swapped in with one `renameat2(RENAME_EXCHANGE)`; the swapped-out copy is removed.
 //! Where no swap is possible, the files are replaced one by one (`inplace`).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
@@ -19,7 +20,7 @@ use crate::exchange;
 use crate::inplace;
 use crate::read;
 use crate::retire::{Retired, retire};
-use crate::staging::{self, Staging};
+use crate::staging::{self, Staging, Streaming};
 use crate::walk;
 
 /// The largest marker (or kustomization.yaml) read to learn what stackgen wrote.
@@ -97,37 +98,121 @@ pub fn write(dir: &Path, files: &BTreeMap<PathBuf, String>, force: bool) -> Resu
         report.absorb(leftover, dir);
     }
     let existing = inspect(&target)?;
+    let paths = || files.keys().map(PathBuf::as_path);
     let plan = match &existing {
-        Some(existing) => checked_plan(dir, existing, files, force)?,
+        Some(existing) => checked_plan(dir, existing, paths(), force)?,
         None => Plan::default(),
     };
+    remove_stale(&target, existing.as_ref());
+    report.kept = output::summary(&plan.foreign, paths());
+    let staged = Staging::build(&target, files, &plan.foreign)?;
+    install(
+        dir,
+        &target,
+        staged,
+        existing,
+        &mut report,
+        |staged, previous| {
+            drop(staged);
+            inplace::write(&target, files, previous, &plan.removed)
+        },
+    )?;
+    Ok(report)
+}
+
+/// As [`write`], for a rendering too large to hold at once (a fleet's): `produce` writes
+/// it piece by piece into the staging folder ([`Streaming::stage`], from any thread), and
+/// what it returns is given back. The plan is made from the paths staged, once they are
+/// all known; a directory stackgen did not write is refused before anything is produced.
+/// An error anywhere, `produce`'s included, removes the staging folder and leaves `dir` as
+/// it was.
+pub fn write_streamed<R>(
+    dir: &Path,
+    force: bool,
+    produce: impl FnOnce(&Streaming) -> Result<R>,
+) -> Result<(Report, R)> {
+    let target = resolve(dir)?;
+    let mut report = Report::default();
+    for leftover in staging::clean_leftovers(&target) {
+        report.absorb(leftover, dir);
+    }
+    let existing = inspect(&target)?;
+    if let Some(existing) = &existing {
+        refuse_unmarked(dir, existing, force)?;
+    }
+    let mut streaming = Staging::stream(&target)?;
+    let produced = produce(&streaming)?;
+    let staged = streaming.staged();
+    let paths = || staged.iter().map(PathBuf::as_path);
+    let plan = match &existing {
+        Some(existing) => checked_plan(dir, existing, paths(), force)?,
+        None => Plan::default(),
+    };
+    remove_stale(&target, existing.as_ref());
+    report.kept = output::summary(&plan.foreign, paths());
+    let (staged, paths) = streaming.finish(&plan.foreign)?;
+    install(
+        dir,
+        &target,
+        staged,
+        existing,
+        &mut report,
+        |staged, previous| {
+            // Each file is read back from the staging folder when its turn comes.
+            let from = staged.path().to_path_buf();
+            let read = |relative: &Path| -> Result<Cow<'static, str>> {
+                let path = from.join(relative);
+                fs::read_to_string(&path)
+                    .map(Cow::Owned)
+                    .with_context(|| format!("cannot read `{}`", path.display()))
+            };
+            let written = inplace::write_each(&target, paths.iter(), read, previous, &plan.removed);
+            drop(staged);
+            written
+        },
+    )?;
+    Ok((report, produced))
+}
+
+/// Removes the temporary files of in-place runs that are gone.
+fn remove_stale(target: &Path, existing: Option<&Existing>) {
     for stale in existing.iter().flat_map(|e| &e.stale) {
         let _ = fs::remove_file(target.join(stale));
     }
-    report.kept = output::summary(&plan.foreign, files);
-    let staged = Staging::build(&target, files, &plan.foreign)?;
+}
+
+/// Puts the `staged` rendering in `target`'s place: renamed there when `target` does not
+/// exist, swapped in one step when it does, or, where no swap is possible, written file by
+/// file by `in_place`, which gets the staging folder and the files the earlier run wrote.
+fn install(
+    dir: &Path,
+    target: &Path,
+    staged: Staging,
+    existing: Option<Existing>,
+    report: &mut Report,
+    in_place: impl FnOnce(Staging, &BTreeSet<PathBuf>) -> Result<()>,
+) -> Result<()> {
     let Some(existing) = existing else {
-        fs::rename(staged.path(), &target)
+        fs::rename(staged.path(), target)
             .with_context(|| format!("cannot create `{}`", dir.display()))?;
         staged.swapped();
-        return Ok(report);
+        return Ok(());
     };
-    match exchange::exchange(staged.path(), &target) {
+    match exchange::exchange(staged.path(), target) {
         Ok(()) => {
             let old = staged.swapped();
-            report.absorb(retire(&old, &target), dir);
+            report.absorb(retire(&old, target), dir);
         }
         Err(e) if exchange::impossible(&e) => {
-            drop(staged);
             report.notes.push(format!(
                 "`{}` cannot be swapped in one step ({e}), so its files were replaced one by one",
                 dir.display()
             ));
-            inplace::write(&target, files, &existing.written, &plan.removed)?;
+            in_place(staged, &existing.written)?;
         }
         Err(e) => bail!("cannot replace `{}`: {e}", dir.display()),
     }
-    Ok(report)
+    Ok(())
 }
 
 /// The directory to replace: `dir`, or where it links to (the link is kept). Its parent
@@ -201,25 +286,16 @@ pub fn written(dir: &Path) -> Result<(Mark, BTreeSet<PathBuf>)> {
     Ok((Mark::None, BTreeSet::new()))
 }
 
-/// The plan for rewriting `existing`, or why it is refused: a directory stackgen did not
-/// write (unless `force`), or files it did not write where the rendering goes.
-fn checked_plan(
+/// The plan for rewriting `existing` with the rendered `files`, or why it is refused: a
+/// directory stackgen did not write (unless `force`), or files it did not write where the
+/// rendering goes.
+fn checked_plan<'a>(
     dir: &Path,
     existing: &Existing,
-    files: &BTreeMap<PathBuf, String>,
+    files: impl IntoIterator<Item = &'a Path>,
     force: bool,
 ) -> Result<Plan> {
-    if existing.mark == Mark::None && !existing.found.is_empty() && !force {
-        let paths: Vec<PathBuf> = existing.found.iter().map(|f| f.path.clone()).collect();
-        bail!(
-            "`{}` is not empty and stackgen did not write it (it has no `{MARKER}` marker), so \
-             stackgen will not replace it; in the way: {}\n\
-             \x20 = help: render into a new or empty directory, or pass `--force` to write the \
-             rendering beside these files, which are kept",
-            dir.display(),
-            few(&output::summary(&paths, &BTreeMap::new()))
-        );
-    }
+    refuse_unmarked(dir, existing, force)?;
     let plan = output::plan(&existing.written, &existing.found, files);
     if !plan.in_the_way.is_empty() {
         let names: Vec<String> = plan
@@ -236,6 +312,22 @@ fn checked_plan(
         );
     }
     Ok(plan)
+}
+
+/// Refuses a non-empty directory stackgen did not write, unless `force`.
+fn refuse_unmarked(dir: &Path, existing: &Existing, force: bool) -> Result<()> {
+    if existing.mark == Mark::None && !existing.found.is_empty() && !force {
+        let paths: Vec<PathBuf> = existing.found.iter().map(|f| f.path.clone()).collect();
+        bail!(
+            "`{}` is not empty and stackgen did not write it (it has no `{MARKER}` marker), so \
+             stackgen will not replace it; in the way: {}\n\
+             \x20 = help: render into a new or empty directory, or pass `--force` to write the \
+             rendering beside these files, which are kept",
+            dir.display(),
+            few(&output::summary(&paths, []))
+        );
+    }
+    Ok(())
 }
 
 /// `a, b, c, d, e and 7 more`.

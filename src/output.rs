@@ -4,6 +4,7 @@
 //! every file it did not write.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::json;
@@ -175,22 +176,24 @@ pub struct Plan {
 }
 
 /// The plan for `found` (the marker left out), the files an earlier run `written`, and the
-/// `files` of this rendering.
-pub fn plan(
+/// paths of this rendering's `files` (only their paths: a fleet's contents are never all
+/// held at once).
+pub fn plan<'a>(
     written: &BTreeSet<PathBuf>,
     found: &[Found],
-    files: &BTreeMap<PathBuf, String>,
+    files: impl IntoIterator<Item = &'a Path>,
 ) -> Plan {
-    let folders: BTreeSet<&Path> = files.keys().flat_map(|f| f.ancestors().skip(1)).collect();
+    let files: BTreeSet<&Path> = files.into_iter().collect();
+    let folders: BTreeSet<&Path> = files.iter().flat_map(|f| f.ancestors().skip(1)).collect();
     let mut plan = Plan::default();
     for Found { path, folder } in found {
         if written.contains(path) {
-            if !files.contains_key(path) {
+            if !files.contains(path.as_path()) {
                 plan.removed.push(path.clone());
             }
-        } else if files.contains_key(path)
+        } else if files.contains(path.as_path())
             || (!folder && folders.contains(path.as_path()))
-            || path.ancestors().skip(1).any(|a| files.contains_key(a))
+            || path.ancestors().skip(1).any(|a| files.contains(a))
         {
             plan.in_the_way.push(path.clone());
         } else {
@@ -200,19 +203,26 @@ pub fn plan(
     plan
 }
 
-/// How to name `paths` to a person: each by its top folder (`.git/`) when no rendered file
-/// lies in that folder, else by its whole path; without repeats, in order.
-pub fn summary(paths: &[PathBuf], files: &BTreeMap<PathBuf, String>) -> Vec<String> {
+/// How to name `paths` to a person: each by its top folder (`.git/`) when none of the
+/// rendered `files` lies in that folder, else by its whole path; without repeats, in order.
+pub fn summary<'a>(paths: &[PathBuf], files: impl IntoIterator<Item = &'a Path>) -> Vec<String> {
+    // The top folders once, so a fleet's hundreds of thousands of files are not walked for
+    // every path named.
+    let tops: BTreeSet<&OsStr> = files
+        .into_iter()
+        .filter_map(|f| f.components().next().map(|c| c.as_os_str()))
+        .collect();
     let mut names: Vec<String> = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     for path in paths {
         let mut components = path.components();
-        let top = Path::new(components.next().map_or("".as_ref(), |c| c.as_os_str()));
-        let name = if components.next().is_some() && !files.keys().any(|f| f.starts_with(top)) {
-            format!("{}/", top.display())
+        let top = components.next().map_or("".as_ref(), |c| c.as_os_str());
+        let name = if components.next().is_some() && !tops.contains(top) {
+            format!("{}/", Path::new(top).display())
         } else {
             path.display().to_string()
         };
-        if !names.contains(&name) {
+        if seen.insert(name.clone()) {
             names.push(name);
         }
     }
@@ -228,6 +238,10 @@ mod tests {
             .iter()
             .map(|p| (PathBuf::from(p), String::new()))
             .collect()
+    }
+
+    fn paths<'a>(paths: &'a [&str]) -> impl Iterator<Item = &'a Path> {
+        paths.iter().map(Path::new)
     }
 
     fn set(paths: &[&str]) -> BTreeSet<PathBuf> {
@@ -314,7 +328,7 @@ mod tests {
                 "p/notes.md",
                 "p/p.yaml",
             ]),
-            &files(&["kustomization.yaml", "p/p.yaml"]),
+            paths(&["kustomization.yaml", "p/p.yaml"]),
         );
         assert_eq!(
             plan,
@@ -336,7 +350,7 @@ mod tests {
         let plan = plan(
             &set(&[]),
             &found(&["kustomization.yaml", "p", "q/", "k.yaml/x", "r/"]),
-            &files(&["kustomization.yaml", "p/p.yaml", "q/q.yaml", "k.yaml"]),
+            paths(&["kustomization.yaml", "p/p.yaml", "q/q.yaml", "k.yaml"]),
         );
         assert_eq!(
             plan.in_the_way,
@@ -356,7 +370,7 @@ mod tests {
             .map(PathBuf::from)
             .collect();
         assert_eq!(
-            summary(&paths, &files(&["p/p.yaml"])),
+            summary(&paths, self::paths(&["p/p.yaml"])),
             vec![".git/", "README.md", "p/notes.md"]
         );
     }

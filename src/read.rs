@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use serde_json::Value as Json;
+use stackgen::config::Document;
 
 use crate::walk::{self, Kind};
 
@@ -22,6 +23,43 @@ pub fn config(path: &Path) -> Result<(String, String)> {
     let name = format!("config file `{}`", path.display());
     let text = file(path, &name, LIMIT)?;
     Ok((path.display().to_string(), text))
+}
+
+/// The members of a fleet: every `*.yaml`/`*.yml` file directly in `dir` (hidden ones and
+/// folders left out; links to files followed, as `-c` follows them), by file name, each
+/// read as a `-c` file is and named by its path. A folder without one is a usage error.
+pub fn fleet(dir: &Path) -> Result<Vec<Document>> {
+    let listing = |e| anyhow::anyhow!("cannot read the fleet `{}`: {e}", dir.display());
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).map_err(listing)? {
+        let name = entry.map_err(listing)?.file_name();
+        let path = Path::new(&name);
+        let config = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if config && !name.as_encoded_bytes().starts_with(b".") {
+            names.push(name);
+        }
+    }
+    names.sort();
+    let mut members = Vec::new();
+    for name in names {
+        let path = dir.join(name);
+        let meta = fs::metadata(&path)
+            .with_context(|| format!("cannot read fleet member `{}`", path.display()))?;
+        // A folder (or a fifo) named like a config is not one; reading a fifo would block.
+        if meta.is_file() {
+            let (name, text) = config(&path)?;
+            members.push(Document { name, text });
+        }
+    }
+    if members.is_empty() {
+        anyhow::bail!(
+            "the fleet `{}` holds no config: a fleet is the `*.yaml` and `*.yml` files directly \
+             in it, one MonitoringStack each\n\x20 = help: put one config per cluster in it, or \
+             render a single config with `-c FILE`",
+            dir.display()
+        );
+    }
+    Ok(members)
 }
 
 /// All of stdin; `what` names it in the errors.

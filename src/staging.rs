@@ -1,12 +1,20 @@
 //! The folder a rendering is built in beside its `-o` directory before it is swapped in,
 //! `.DIR.stackgen-staging-<pid>`, the temporary names of files written in place, and the
 //! clean-up of both when the run that made them is gone.
+//!
+//! A single rendering is staged whole ([`Staging::build`]); a fleet's is staged member by
+//! member as workers render them ([`Staging::stream`]), so it is never held whole. Until
+//! its marker can be written, a streamed folder keeps a journal of what it holds, each
+//! member's paths listed before its files are written: whatever retires the folder (this run
+//! on an error, or the next after a kill) then knows every rendered file in it for
+//! stackgen's, and never takes one for a file the user wrote.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use anyhow::{Context as _, Result};
 use stackgen::output::{self, MARKER};
@@ -20,6 +28,10 @@ const STAGING: &str = ".stackgen-staging-";
 
 /// What names a file being written in place, between its name and the pid.
 const TEMPORARY: &str = ".stackgen-tmp-";
+
+/// The journal of a streamed staging folder: a temporary file (`.stackgen-journal` +
+/// [`TEMPORARY`] + pid) at its top, so nothing takes it for a file the user wrote.
+const JOURNAL: &str = "stackgen-journal";
 
 /// The folder `target` is built in, beside it. Dropped before [`Staging::swapped`], it is
 /// retired: removed without losing anything stackgen did not write.
@@ -38,12 +50,7 @@ impl Staging {
         files: &BTreeMap<PathBuf, String>,
         foreign: &[PathBuf],
     ) -> Result<Self> {
-        let path = sibling(target, std::process::id());
-        fs::create_dir(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
-        let staging = Self {
-            path,
-            target: target.to_path_buf(),
-        };
+        let staging = Self::create(target)?;
         let marker = output::marker(files);
         let rendered = std::iter::once((Path::new(MARKER), marker.as_str()))
             .chain(files.iter().map(|(p, c)| (p.as_path(), c.as_str())));
@@ -54,14 +61,44 @@ impl Staging {
                 .and_then(|()| fs::write(&to, content))
                 .with_context(|| format!("cannot write `{}`", to.display()))?;
         }
+        staging.complete(foreign)?;
+        Ok(staging)
+    }
+
+    /// Starts a staging folder for `target` that is filled piece by piece, from any thread,
+    /// with [`Streaming::stage`].
+    pub fn stream(target: &Path) -> Result<Streaming> {
+        let staging = Self::create(target)?;
+        let journal = journal(&staging.path);
+        let file = fs::File::create_new(&journal)
+            .with_context(|| format!("cannot write `{}`", journal.display()))?;
+        Ok(Streaming {
+            state: Mutex::new((file, BTreeSet::new())),
+            journal,
+            staging,
+        })
+    }
+
+    /// The empty folder, named after `target` and this process.
+    fn create(target: &Path) -> Result<Self> {
+        let path = sibling(target, std::process::id());
+        fs::create_dir(&path).with_context(|| format!("cannot create `{}`", path.display()))?;
+        Ok(Self {
+            path,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Carries the `foreign` entries of the target in and gives the folders the target
+    /// already has their permissions: the last steps, once the rendering and marker are in.
+    fn complete(&self, foreign: &[PathBuf]) -> Result<()> {
         for relative in foreign {
-            let (from, to) = (target.join(relative), staging.path.join(relative));
+            let (from, to) = (self.target.join(relative), self.path.join(relative));
             carry(&from, &to).with_context(|| {
                 format!("cannot carry `{}` into the new rendering", from.display())
             })?;
         }
-        copy_permissions(target, &staging.path)?;
-        Ok(staging)
+        copy_permissions(&self.target, &self.path)
     }
 
     pub fn path(&self) -> &Path {
@@ -86,6 +123,106 @@ impl Drop for Staging {
             ));
         }
     }
+}
+
+/// A staging folder being filled piece by piece, from any thread. Dropped before
+/// [`Streaming::finish`], its folder is retired as a [`Staging`] is, its journal naming what
+/// stackgen wrote there.
+pub struct Streaming {
+    /// The journal, and every path staged so far (the marker's list, in the end).
+    state: Mutex<(fs::File, BTreeSet<PathBuf>)>,
+    journal: PathBuf,
+    // Last, so the journal is closed before the folder is retired.
+    staging: Staging,
+}
+
+impl Streaming {
+    /// Writes `files` (paths relative to the target) into the folder, after listing them in
+    /// the journal.
+    pub fn stage(&self, files: &BTreeMap<PathBuf, String>) -> Result<()> {
+        let mut listing = String::new();
+        for path in files.keys() {
+            listing.push_str(&path.to_string_lossy());
+            listing.push('\n');
+        }
+        {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            let (journal, staged) = &mut *state;
+            journal
+                .write_all(listing.as_bytes())
+                .with_context(|| format!("cannot write `{}`", self.journal.display()))?;
+            staged.extend(files.keys().cloned());
+        }
+        // Each folder once: a member's ~70 files share a handful.
+        let folders: BTreeSet<&Path> = files.keys().filter_map(|p| p.parent()).collect();
+        for folder in folders {
+            let to = self.staging.path.join(folder);
+            fs::create_dir_all(&to).with_context(|| format!("cannot create `{}`", to.display()))?;
+        }
+        for (relative, content) in files {
+            let to = self.staging.path.join(relative);
+            fs::write(&to, content).with_context(|| format!("cannot write `{}`", to.display()))?;
+        }
+        Ok(())
+    }
+
+    /// Every path staged so far, relative to the target.
+    pub fn staged(&mut self) -> &BTreeSet<PathBuf> {
+        &self
+            .state
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1
+    }
+
+    /// Ends the stream: writes the marker listing every staged path, removes the journal,
+    /// then carries the `foreign` entries of the target in, as [`Staging::build`] does.
+    /// Gives back the folder and the staged paths.
+    pub fn finish(self, foreign: &[PathBuf]) -> Result<(Staging, BTreeSet<PathBuf>)> {
+        let Self {
+            state,
+            journal,
+            staging,
+        } = self;
+        let (file, staged) = state.into_inner().unwrap_or_else(PoisonError::into_inner);
+        drop(file);
+        let marker = staging.path.join(MARKER);
+        fs::write(&marker, output::marker_of(&staged))
+            .with_context(|| format!("cannot write `{}`", marker.display()))?;
+        // The marker says it all now; a journal left behind would only be removed later.
+        fs::remove_file(&journal)
+            .with_context(|| format!("cannot remove `{}`", journal.display()))?;
+        staging.complete(foreign)?;
+        Ok((staging, staged))
+    }
+}
+
+/// The journal of a streamed staging folder.
+fn journal(folder: &Path) -> PathBuf {
+    temporary(&folder.join(JOURNAL))
+}
+
+/// The paths the journals at the top of `folder` list: what a streamed staging folder
+/// holds of stackgen's before its marker is written. Lines cut off by a kill are left out.
+pub fn journaled(folder: &Path) -> BTreeSet<PathBuf> {
+    let prefix = format!(".{JOURNAL}{TEMPORARY}");
+    let mut listed = BTreeSet::new();
+    let Ok(entries) = fs::read_dir(folder) else {
+        return listed;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_str().is_some_and(|n| n.starts_with(&prefix)) {
+            continue;
+        }
+        let Ok(bytes) = fs::read(entry.path()) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+        listed.extend(whole.lines().map(PathBuf::from));
+    }
+    listed
 }
 
 /// Puts what `from` is at `to`: a folder is made anew, anything else hard-linked (the same

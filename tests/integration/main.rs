@@ -3,6 +3,7 @@
 mod checkers;
 mod checkov;
 mod diff;
+mod fleet;
 mod golden;
 mod kustomize;
 mod output;

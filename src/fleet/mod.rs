@@ -1,0 +1,370 @@
+//! Fleet mode: one config per cluster, validated together and rendered on every core.
+//!
+//! A member's layers are the shared ones (defaults < profiles < the shared `-c` files) with
+//! the member's own file on top and every `--set` over it, run through the same pipeline as
+//! a single config ([`pipeline::validate`], then [`Valid::render`]), so a member renders
+//! exactly as `render -c shared… -c member` would. A fleet is all or nothing: every member
+//! is validated before any is rendered, and one refused member refuses the fleet, with the
+//! diagnostics of every refused member. Two members may not share a `metadata.name` (each
+//! renders into its own `<name>/` folder) or a `spec.cluster` (the label Thanos Query tells
+//! clusters apart by).
+
+pub mod diff;
+pub mod report;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::config::tree::Path as ConfigPath;
+use crate::config::{self, Document, Inputs};
+use crate::diagnostic::Diagnostic;
+use crate::output;
+use crate::parallel;
+use crate::pipeline::{self, Failure, Options, Rendered, Valid};
+use crate::source::Origin;
+
+/// One cluster of a fleet: its config file and the config it validated to.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The member's file as diagnostics name it (its `Document::name`).
+    pub file: String,
+    pub valid: Valid,
+}
+
+impl Member {
+    /// The folder the member renders into, below the fleet's directory.
+    pub fn name(&self) -> &str {
+        self.valid.config.metadata.name.as_str()
+    }
+
+    /// The value of its `cluster` external label.
+    pub fn cluster(&self) -> &str {
+        &self.valid.config.spec.cluster
+    }
+}
+
+/// A member the fleet cannot render, and why.
+#[derive(Debug)]
+pub struct Refusal {
+    pub file: String,
+    pub failure: Failure,
+}
+
+/// Validates every member (on every core) over the `shared` layers. Either every member is
+/// valid, and they come back in the order given, or the refused ones do, in that order:
+/// each with all its diagnostics, a name or cluster label it shares with an earlier member
+/// included.
+pub fn validate(
+    shared: &Inputs,
+    documents: Vec<Document>,
+    options: Options,
+) -> Result<Vec<Member>, Vec<Refusal>> {
+    let outcomes = parallel::map(documents, |document| {
+        let mut inputs = layers(shared, document);
+        let outcome = pipeline::validate(&inputs, options);
+        (inputs.documents.pop(), outcome)
+    });
+    // Valid members keep their file until the duplicates are known: where a duplicate value
+    // was set is looked up in the merged layers, which validation does not keep.
+    let mut valid: Vec<(usize, Member, Document)> = Vec::new();
+    let mut refused: BTreeMap<usize, Refusal> = BTreeMap::new();
+    for (index, (document, outcome)) in outcomes.into_iter().enumerate() {
+        let document = document.unwrap_or_else(|| Document {
+            name: String::new(),
+            text: String::new(),
+        });
+        let file = document.name.clone();
+        match outcome {
+            Ok(config) => valid.push((
+                index,
+                Member {
+                    file,
+                    valid: config,
+                },
+                document,
+            )),
+            Err(failure) => {
+                refused.insert(index, Refusal { file, failure });
+            }
+        }
+    }
+    for (at, diagnostics) in duplicates(shared, &valid) {
+        let (index, member, _) = &valid[at];
+        refused.insert(
+            *index,
+            Refusal {
+                file: member.file.clone(),
+                failure: Failure::Invalid {
+                    diagnostics,
+                    sources: member.valid.sources.clone(),
+                },
+            },
+        );
+    }
+    if refused.is_empty() {
+        Ok(valid.into_iter().map(|(_, member, _)| member).collect())
+    } else {
+        Err(refused.into_values().collect())
+    }
+}
+
+/// The layers of one member: the shared ones with its file after the shared files.
+fn layers(shared: &Inputs, member: Document) -> Inputs {
+    let mut inputs = shared.clone();
+    inputs.documents.push(member);
+    inputs
+}
+
+/// The fields two members may not share: the path, what the value is, and the advice.
+const UNIQUE: [(&str, &str, &str); 2] = [
+    (
+        "metadata.name",
+        "the name",
+        "each cluster of a fleet renders into the folder of its `metadata.name`: give every \
+         member its own",
+    ),
+    (
+        "spec.cluster",
+        "the `cluster` label",
+        "Thanos Query tells clusters apart by their `cluster` external label: give every \
+         member its own `spec.cluster`",
+    ),
+];
+
+/// For each member (by its place in `members`) that shares a name or cluster label with
+/// an earlier one, the errors saying so, naming both files and where each set the value.
+fn duplicates(
+    shared: &Inputs,
+    members: &[(usize, Member, Document)],
+) -> BTreeMap<usize, Vec<Diagnostic>> {
+    let mut found: BTreeMap<usize, Vec<Diagnostic>> = BTreeMap::new();
+    for (path, what, help) in UNIQUE {
+        let value_of = |member: &Member| -> String {
+            if path == "metadata.name" {
+                member.name().to_owned()
+            } else {
+                member.cluster().to_owned()
+            }
+        };
+        let mut first: HashMap<String, usize> = HashMap::new();
+        for (at, (_, member, document)) in members.iter().enumerate() {
+            let value = value_of(member);
+            let Some(&earlier) = first.get(&value) else {
+                first.insert(value, at);
+                continue;
+            };
+            let (_, other, other_document) = &members[earlier];
+            let diagnostic = Diagnostic::error(format!(
+                "`{value}` is also {what} of `{}` ({})",
+                other.file,
+                origin_of(shared, other_document, path)
+            ))
+            .at(path)
+            .from_origin(Some(origin_of(shared, document, path)))
+            .help(help);
+            found.entry(at).or_default().push(diagnostic);
+        }
+    }
+    found
+}
+
+/// Why rendering a valid fleet stopped.
+#[derive(Debug)]
+pub enum Halt<E> {
+    /// A member failed to render: a bug in stackgen, never in its config.
+    Render { file: String, failure: Failure },
+    /// What the caller's work on a rendered member returned.
+    Each(E),
+}
+
+impl<E: fmt::Display> fmt::Display for Halt<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Halt::Render {
+                file,
+                failure: Failure::Internal { error, .. },
+            } => write!(f, "cannot render `{file}`: {error}"),
+            // `Valid::render` fails only in the stages after validation; should that change,
+            // the message still names the member.
+            Halt::Render { file, .. } => {
+                write!(f, "cannot render `{file}`: it was refused after validation")
+            }
+            Halt::Each(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Renders every member through the pipeline on every core and hands each stack to `each`
+/// as soon as it is rendered, so at most one stack per worker is held at once; the results
+/// of `each` come back in the members' order. The first failure stops the fleet: no member
+/// is started after it, and the failure of the earliest failing member is returned.
+pub fn render_each<T: Send, E: Send>(
+    members: Vec<Member>,
+    each: impl Fn(&str, Rendered) -> Result<T, E> + Sync,
+) -> Result<Vec<T>, Halt<E>> {
+    parallel::try_map(members, |member| match member.valid.render() {
+        Ok(rendered) => each(&member.file, rendered).map_err(Halt::Each),
+        Err(failure) => Err(Halt::Render {
+            file: member.file,
+            failure,
+        }),
+    })
+}
+
+/// The files of one member in the fleet's directory: what `render -o` writes for it, under
+/// `<metadata.name>/`.
+pub fn files(rendered: &Rendered) -> BTreeMap<PathBuf, String> {
+    let name = Path::new(rendered.config.metadata.name.as_str());
+    output::directory_files(&rendered.objects)
+        .into_iter()
+        .map(|(path, content)| (name.join(path), content))
+        .collect()
+}
+
+/// Where a member's layers set the value at `path` (a config path such as
+/// `metadata.name`): merged again, which only a refusal pays for. The merge is the one
+/// validation made, so the origin's source ids match the member's sources.
+fn origin_of(shared: &Inputs, member: &Document, path: &str) -> Origin {
+    let path = ConfigPath::parse(path).unwrap_or_else(|_| ConfigPath::root());
+    config::load::merge(&layers(shared, member.clone()))
+        .tree
+        .origin_of(&path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::render_all;
+
+    fn member(file: &str, name: &str, cluster: &str) -> Document {
+        Document {
+            name: file.to_owned(),
+            text: format!(
+                "apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nmetadata:\n  \
+                 name: {name}\nspec:\n  cluster: {cluster}\n"
+            ),
+        }
+    }
+
+    fn refused(members: Vec<Document>) -> Vec<Refusal> {
+        validate(&Inputs::default(), members, Options::default()).unwrap_err()
+    }
+
+    fn text(refusal: &Refusal) -> String {
+        render_all(refusal.failure.diagnostics(), refusal.failure.sources())
+    }
+
+    #[test]
+    fn members_come_back_valid_in_the_order_given() {
+        let members = validate(
+            &Inputs::default(),
+            vec![member("z.yaml", "z", "z"), member("a.yaml", "a", "a")],
+            Options::default(),
+        )
+        .unwrap();
+        let names: Vec<(&str, &str, &str)> = members
+            .iter()
+            .map(|m| (m.file.as_str(), m.name(), m.cluster()))
+            .collect();
+        assert_eq!(names, [("z.yaml", "z", "z"), ("a.yaml", "a", "a")]);
+    }
+
+    #[test]
+    fn a_duplicate_name_is_refused_naming_both_files_and_lines() {
+        let refusals = refused(vec![
+            member("a.yaml", "eu-1", "a"),
+            member("b.yaml", "eu-2", "b"),
+            member("c.yaml", "eu-1", "c"),
+        ]);
+        let [refusal] = refusals.as_slice() else {
+            panic!("only the later member is refused: {refusals:?}");
+        };
+        assert_eq!(refusal.file, "c.yaml");
+        let text = text(refusal);
+        assert!(
+            text.contains("`metadata.name`: `eu-1` is also the name of `a.yaml` (a.yaml:4:9)"),
+            "{text}"
+        );
+        assert!(text.contains("--> c.yaml:4:9"), "{text}");
+    }
+
+    #[test]
+    fn a_duplicate_cluster_label_is_refused_even_from_the_defaults() {
+        let [a, b] = [("a.yaml", "a"), ("b.yaml", "b")].map(|(file, name)| Document {
+            name: file.to_owned(),
+            text: format!("metadata:\n  name: {name}\n"),
+        });
+        let refusals = refused(vec![a, b]);
+        let text = text(&refusals[0]);
+        assert_eq!(refusals.len(), 1);
+        assert!(
+            text.contains(
+                "`spec.cluster`: `prometheus-ha` is also the `cluster` label of `a.yaml` \
+                 (built-in default)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("--> built-in default"), "{text}");
+    }
+
+    #[test]
+    fn every_refused_member_is_reported_in_file_order() {
+        let mut broken = member("b.yaml", "b", "b");
+        broken
+            .text
+            .push_str("  thanos:\n    compact:\n      replicas: 2\n");
+        let refusals = refused(vec![
+            member("a.yaml", "a", "a"),
+            broken,
+            member("c.yaml", "a", "c"),
+            member("d.yaml", "d", "d"),
+        ]);
+        let files: Vec<&str> = refusals.iter().map(|r| r.file.as_str()).collect();
+        assert_eq!(files, ["b.yaml", "c.yaml"]);
+        assert!(text(&refusals[0]).contains("--> b.yaml:9:17"));
+    }
+
+    #[test]
+    fn shared_layers_apply_to_every_member() {
+        let shared = Inputs {
+            documents: vec![Document {
+                name: "base.yaml".to_owned(),
+                text: "spec:\n  namespace: shared\n".to_owned(),
+            }],
+            sets: vec!["prometheus.replicas=4".to_owned()],
+            ..Inputs::default()
+        };
+        let members = validate(
+            &shared,
+            vec![member("a.yaml", "a", "a"), member("b.yaml", "b", "b")],
+            Options::default(),
+        )
+        .unwrap();
+        for m in &members {
+            assert_eq!(m.valid.config.spec.namespace.as_str(), "shared");
+            assert_eq!(m.valid.config.spec.prometheus.replicas, 4);
+        }
+    }
+
+    #[test]
+    fn each_member_renders_into_its_own_folder_in_order() {
+        let members = validate(
+            &Inputs::default(),
+            vec![member("b.yaml", "b", "b"), member("a.yaml", "a", "a")],
+            Options::default(),
+        )
+        .unwrap();
+        let rendered = render_each(members, |file, rendered| {
+            Ok::<_, ()>((file.to_owned(), files(&rendered)))
+        })
+        .unwrap();
+        assert_eq!(rendered[0].0, "b.yaml");
+        assert!(rendered[0].1.keys().all(|p| p.starts_with("b")));
+        assert!(
+            rendered[1]
+                .1
+                .contains_key(Path::new("a/kustomization.yaml"))
+        );
+    }
+}
