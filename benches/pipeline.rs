@@ -48,6 +48,37 @@ fn streams(n: usize) -> (Vec<Value>, Vec<Value>) {
     (before, after)
 }
 
+/// A config with `rules` user alerting rules (in files of 50) and `receivers` webhook
+/// receivers, each with a route: the parts of a config that grow without bound.
+fn grown(rules: usize, receivers: usize) -> Inputs {
+    let mut text = String::from(
+        "apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nmetadata:\n  name: grown\nspec:\n  prometheus:\n    ruleFiles:\n",
+    );
+    for file in 0..rules.div_ceil(50) {
+        text += &format!("      - name: team-{file}.yaml\n        groups:\n          - name: team-{file}\n            rules:\n");
+        for rule in (file * 50)..rules.min((file + 1) * 50) {
+            text += &format!(
+                "              - alert: Alert{rule}\n                expr: sum by (job) (rate(http_requests_total{{code=~\"5..\", job=\"job-{rule}\"}}[5m])) > {rule}\n                for: 5m\n                labels:\n                  severity: warning\n                annotations:\n                  summary: \"{{{{ $labels.job }}}} fails\"\n"
+            );
+        }
+    }
+    text += "  alertmanager:\n    receivers:\n      - name: default\n";
+    for r in 0..receivers {
+        text += &format!("      - name: team-{r}\n        webhook:\n          urlSecret: {{name: hook-{r}, key: url}}\n");
+    }
+    text += "    route:\n      routes:\n";
+    for r in 0..receivers {
+        text += &format!("        - receiver: team-{r}\n          matchers: ['team=\"{r}\"']\n");
+    }
+    Inputs {
+        documents: vec![Document {
+            name: "grown.yaml".to_owned(),
+            text,
+        }],
+        ..Inputs::default()
+    }
+}
+
 fn main() {
     let eks = Inputs {
         profiles: vec!["eks".to_owned()],
@@ -77,6 +108,17 @@ fn main() {
         let rendered = pipeline::run(&Inputs::default(), Options::default()).unwrap();
         black_box(stackgen::output::yaml_stream(&rendered.objects));
     });
+    for (rules, receivers) in [(100, 10), (1000, 10), (100, 100), (1000, 100)] {
+        let inputs = grown(rules, receivers);
+        measure(
+            &format!("whole pipeline: {rules} rules, {receivers} receivers"),
+            20,
+            || {
+                let rendered = pipeline::run(&inputs, Options::default()).unwrap();
+                black_box(stackgen::output::yaml_stream(&rendered.objects));
+            },
+        );
+    }
     let (before, after) = streams(1000);
     measure("diff of two 1,000-object streams (100 changed)", 20, || {
         let report = stackgen::diff::compare(black_box(&before), black_box(&after));

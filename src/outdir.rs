@@ -23,8 +23,9 @@ use crate::retire::{Retired, retire};
 use crate::staging::{self, Staging, Streaming};
 use crate::walk;
 
-/// The largest marker (or kustomization.yaml) read to learn what stackgen wrote.
-const MARKER_LIMIT: u64 = 4 << 20;
+/// The largest marker (or kustomization.yaml) read to learn what stackgen wrote. A marker
+/// lists every file: a fleet of 10,000 clusters writes one of about 50 MB.
+const MARKER_LIMIT: u64 = 256 << 20;
 
 /// How many names a message lists before it says "and N more".
 const LISTED: usize = 5;

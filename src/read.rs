@@ -142,8 +142,8 @@ fn bounded(reader: impl Read, name: &str, limit: u64) -> Result<String> {
         .with_context(|| format!("cannot read {name}"))?;
     if bytes.len() as u64 > limit {
         return Err(TooLarge(format!(
-            "{name} is larger than {} MiB, the most stackgen reads from one input",
-            LIMIT >> 20
+            "{name} is larger than {} MiB, the most stackgen reads from it",
+            limit >> 20
         ))
         .into());
     }
