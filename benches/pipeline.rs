@@ -55,7 +55,9 @@ fn grown(rules: usize, receivers: usize) -> Inputs {
         "apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nmetadata:\n  name: grown\nspec:\n  prometheus:\n    ruleFiles:\n",
     );
     for file in 0..rules.div_ceil(50) {
-        text += &format!("      - name: team-{file}.yaml\n        groups:\n          - name: team-{file}\n            rules:\n");
+        text += &format!(
+            "      - name: team-{file}.yaml\n        groups:\n          - name: team-{file}\n            rules:\n"
+        );
         for rule in (file * 50)..rules.min((file + 1) * 50) {
             text += &format!(
                 "              - alert: Alert{rule}\n                expr: sum by (job) (rate(http_requests_total{{code=~\"5..\", job=\"job-{rule}\"}}[5m])) > {rule}\n                for: 5m\n                labels:\n                  severity: warning\n                annotations:\n                  summary: \"{{{{ $labels.job }}}} fails\"\n"
@@ -64,7 +66,9 @@ fn grown(rules: usize, receivers: usize) -> Inputs {
     }
     text += "  alertmanager:\n    receivers:\n      - name: default\n";
     for r in 0..receivers {
-        text += &format!("      - name: team-{r}\n        webhook:\n          urlSecret: {{name: hook-{r}, key: url}}\n");
+        text += &format!(
+            "      - name: team-{r}\n        webhook:\n          urlSecret: {{name: hook-{r}, key: url}}\n"
+        );
     }
     text += "    route:\n      routes:\n";
     for r in 0..receivers {

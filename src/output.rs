@@ -16,7 +16,7 @@ use crate::yaml;
 pub fn yaml_stream(objects: &[Object]) -> String {
     objects
         .iter()
-        .map(|o| yaml::to_string(&o.value))
+        .map(|o| yaml::json_to_string(&o.value))
         .collect::<Vec<_>>()
         .join("---\n")
 }
@@ -42,7 +42,7 @@ pub fn directory_files(objects: &[Object]) -> BTreeMap<PathBuf, String> {
             o.name()
         ));
         resources.push(path.to_string_lossy().replace('\\', "/"));
-        files.insert(path, yaml::to_string(&o.value));
+        files.insert(path, yaml::json_to_string(&o.value));
     }
     let kustomization = json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
