@@ -12,13 +12,10 @@ use serde_json::json;
 use crate::render::{Object, order};
 use crate::yaml;
 
-/// Multi-document YAML, one object per document, `---` between them.
+/// Multi-document YAML, one object per document, `---` between them; the objects are
+/// written on every core.
 pub fn yaml_stream(objects: &[Object]) -> String {
-    objects
-        .iter()
-        .map(|o| yaml::json_to_string(&o.value))
-        .collect::<Vec<_>>()
-        .join("---\n")
+    crate::parallel::map(objects.iter().collect(), |o| yaml::json_to_string(&o.value)).join("---\n")
 }
 
 /// A `v1` List of every object, pretty-printed.

@@ -5,7 +5,12 @@
 //!
 //! `std::thread::scope` rather than a crate such as rayon: a pool of plain threads is all
 //! this needs, and the build stays as it is.
+//!
+//! A map inside a map (a stack's objects, rendered for one member of a fleet) runs on the
+//! worker it is called from: the cores are busy with the outer items already, and more
+//! threads would only contend for them.
 
+use std::cell::Cell;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -14,6 +19,11 @@ use std::thread;
 /// How many workers run at once: one per core the process may use.
 pub fn workers() -> usize {
     thread::available_parallelism().map_or(1, NonZeroUsize::get)
+}
+
+thread_local! {
+    /// Set on the threads [`try_map`] spawns.
+    static IN_WORKER: Cell<bool> = const { Cell::new(false) };
 }
 
 /// `each` applied to every item, on every core; the results in the items' order.
@@ -37,6 +47,7 @@ pub fn try_map<T: Send, R: Send, E: Send>(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let work = || {
+        IN_WORKER.set(true);
         let mut done: Vec<(usize, Result<R, E>)> = Vec::new();
         while !stop.load(Ordering::Relaxed) {
             let index = next.fetch_add(1, Ordering::Relaxed);
@@ -54,7 +65,11 @@ pub fn try_map<T: Send, R: Send, E: Send>(
         }
         done
     };
-    let workers = workers().min(count);
+    let workers = if IN_WORKER.get() {
+        1
+    } else {
+        workers().min(count)
+    };
     let finished: Vec<(usize, Result<R, E>)> = if workers <= 1 {
         work()
     } else {
@@ -120,6 +135,15 @@ mod tests {
         assert_eq!(result, Err(3));
         // Every worker stops drawing items once one has failed.
         assert!(started.load(Ordering::Relaxed) < 1000);
+    }
+
+    #[test]
+    fn a_map_inside_a_map_stays_on_its_worker() {
+        let outer = map((0..4).collect(), |_: u8| {
+            let me = thread::current().id();
+            map((0..8).collect(), |_: u8| thread::current().id() == me)
+        });
+        assert!(outer.iter().flatten().all(|same| *same), "{outer:?}");
     }
 
     #[test]

@@ -23,6 +23,7 @@ use minijinja::context;
 use serde_json::Value as Json;
 
 use crate::config::MonitoringStack;
+use part::Job;
 use stack::Stack;
 use templates::Templates;
 
@@ -43,19 +44,17 @@ fn render_with(
     let stack = Stack::new(config, templates);
     let mut parts = components::parts(&stack)?;
     parts.push(network::objects(&stack, &parts));
-    let mut objects = Vec::new();
-    for part in &parts {
-        for job in &part.jobs {
-            let vars = context! { namespace => stack.namespace, ..job.vars.clone() };
-            let written = templates.render(job.template, &vars)?;
-            objects.push(check_object(
-                job.template,
-                &written,
-                part.name,
-                job.config.clone(),
-            )?);
-        }
-    }
+    // Each object renders and checks on its own, so they spread over the cores (or stay on
+    // this one, inside a fleet's worker).
+    let jobs: Vec<(&Job, &'static str)> = parts
+        .iter()
+        .flat_map(|part| part.jobs.iter().map(move |job| (job, part.name)))
+        .collect();
+    let mut objects = crate::parallel::try_map(jobs, |(job, part)| {
+        let vars = context! { namespace => stack.namespace, ..job.vars.clone() };
+        let written = templates.render(job.template, &vars)?;
+        check_object(job.template, &written, part, job.config.clone())
+    })?;
     objects.sort_by(|a, b| {
         (order::rank(a.kind()), a.namespace(), a.name(), a.kind()).cmp(&(
             order::rank(b.kind()),
