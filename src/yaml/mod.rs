@@ -1,5 +1,7 @@
 //! YAML in and out through serde-saphyr, with the options every output of stackgen uses.
 
+mod writer;
+
 use serde::Serialize;
 
 /// Serializer settings: block style, strings quoted where a YAML 1.1 reader (kubectl) would
@@ -42,10 +44,14 @@ pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_s
 /// every cluster.
 const REUSED: usize = 4096;
 
+/// How many block scalars are kept at most.
+const KEPT_BLOCKS: usize = 64;
+
 /// What stands for a reused string in the emitter's input, with its index appended.
 const TOKEN: &str = "stackgen-reused-block-";
 
-/// Serializes a JSON value as one YAML document, as [`to_string`] does, byte for byte.
+/// Serializes a JSON value as one YAML document, as [`to_string`] does, byte for byte:
+/// through the faster [`writer`] where it can place every value, else as follows.
 ///
 /// Each long multi-line string is swapped for a plain token, the document emitted, and
 /// each token's line given back the string's block scalar, as the emitter wrote it once at
@@ -53,6 +59,9 @@ const TOKEN: &str = "stackgen-reused-block-";
 /// two columns past the key or dash that opens it). `reused_blocks_read_as_emitted` holds
 /// this to the emitter on every kind of position and block.
 pub fn json_to_string(value: &serde_json::Value) -> String {
+    if let Some(text) = writer::write(value) {
+        return text;
+    }
     let mut long = Vec::new();
     if !collect_long(value, &mut long) || long.is_empty() {
         return to_string(value);
@@ -152,23 +161,39 @@ fn swap_long(
 
 /// The block scalar the emitter writes for `s` as the value of a top-level key: its header
 /// (`|`, `|-`, `|2` …) and its lines, indented two columns. `None` when the emitter writes
-/// `s` another way (quoted), which is then not reused. Emitted once per process.
+/// `s` another way (quoted). A long string's is kept for the rest of the process.
 fn block(s: &str) -> Option<std::sync::Arc<str>> {
     use std::collections::HashMap;
     use std::sync::{Arc, LazyLock, Mutex, PoisonError};
-    static BLOCKS: LazyLock<Mutex<HashMap<String, Option<Arc<str>>>>> =
-        LazyLock::new(Mutex::default);
-    if let Some(known) = BLOCKS.lock().unwrap_or_else(PoisonError::into_inner).get(s) {
+    /// Each kept block and whether it was asked for again since it was kept.
+    type Kept = HashMap<String, (Option<Arc<str>>, bool)>;
+    static BLOCKS: LazyLock<Mutex<Kept>> = LazyLock::new(Mutex::default);
+    let long = s.len() >= REUSED;
+    if long
+        && let Some((known, again)) = BLOCKS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(s)
+    {
+        *again = true;
         return known.clone();
     }
     let emitted = to_string(&serde_json::json!({ "k": s }));
     let block = emitted
         .strip_prefix("k: |")
         .map(|rest| Arc::from(format!("|{rest}")));
-    BLOCKS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(s.to_owned(), block.clone());
+    if long {
+        let mut blocks = BLOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+        // A fleet's clusters share their dashboards and rule files, not their configs:
+        // when full, keep what was asked for again, so a fleet keeps only the shared ones.
+        if blocks.len() >= KEPT_BLOCKS {
+            blocks.retain(|_, (_, again)| std::mem::take(again));
+            if blocks.len() >= KEPT_BLOCKS {
+                blocks.clear();
+            }
+        }
+        blocks.insert(s.to_owned(), (block.clone(), false));
+    }
     block
 }
 
@@ -237,6 +262,80 @@ mod tests {
             let s = parts.concat();
             s.repeat(REUSED / s.len().max(1) + 1)
         })
+    }
+
+    /// Keys and strings of every kind the emitter treats apart: plain words, YAML 1.1
+    /// booleans, numbers, indicators, spaces, colons, hashes, quotes, unicode, lines.
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z][a-z0-9._/-]{0,12}",
+            "[A-Za-z_/][A-Za-z0-9_./=@,+-]{0,12}",
+            r#"[A-Za-z0-9 :#@*&!|>'"%,.={}\[\]?~-]{0,10}"#,
+            Just("on".to_owned()),
+            Just("inf".to_owned()),
+            Just("NaN".to_owned()),
+            Just("e5".to_owned()),
+            Just("x0".to_owned()),
+            Just("Off".to_owned()),
+            Just("TRUE".to_owned()),
+            Just("no-go".to_owned()),
+            Just("Yes".to_owned()),
+            Just("n".to_owned()),
+            Just("null".to_owned()),
+            Just("0.5".to_owned()),
+            Just("1e3".to_owned()),
+            Just("500m".to_owned()),
+            Just("-x".to_owned()),
+            Just("--flag=a b".to_owned()),
+            Just("http://a.b:90/x".to_owned()),
+            Just(String::new()),
+            "\\PC{0,6}",
+            "[a-z \n]{1,20}",
+        ]
+    }
+
+    fn document() -> impl Strategy<Value = Json> {
+        let leaf = prop_oneof![
+            Just(Json::Null),
+            any::<bool>().prop_map(Json::Bool),
+            any::<i64>().prop_map(Json::from),
+            any::<u32>().prop_map(|f| Json::from(f64::from(f) / 7.0)),
+            word().prop_map(Json::String),
+        ];
+        let tree = leaf.prop_recursive(4, 48, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Json::Array),
+                proptest::collection::vec((word(), inner), 0..5)
+                    .prop_map(|pairs| Json::Object(pairs.into_iter().collect())),
+            ]
+        });
+        prop_oneof![
+            proptest::collection::vec((word(), tree.clone()), 1..6)
+                .prop_map(|pairs| Json::Object(pairs.into_iter().collect())),
+            proptest::collection::vec(tree, 1..4).prop_map(Json::Array),
+        ]
+    }
+
+    /// The rendered stacks are written the same by the writer and by the emitter.
+    #[test]
+    fn every_profile_is_written_as_the_emitter_writes_it() {
+        let objects = crate::render::render(&crate::config::MonitoringStack::default()).unwrap();
+        for o in &objects {
+            assert_eq!(
+                writer::write(&o.value).as_deref(),
+                Some(to_string(&o.value).as_str()),
+                "{}",
+                o.name()
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        #[test]
+        fn any_document_is_written_as_the_emitter_writes_it(value in document()) {
+            prop_assert_eq!(json_to_string(&value), to_string(&value));
+        }
     }
 
     proptest! {
