@@ -92,13 +92,26 @@ enum Why<'a> {
     Changed(&'a Json, &'a Json),
 }
 
+/// `value[key]`. A Kubernetes object's maps mostly hold a handful of fields, and comparing
+/// a few short keys costs less than hashing one with serde_json's SipHash, which was most
+/// of this check.
+fn field<'a>(value: &'a Json, key: &str) -> Option<&'a Json> {
+    match value {
+        Json::Object(map) if map.len() <= 12 => {
+            map.iter().find_map(|(k, v)| (k == key).then_some(v))
+        }
+        Json::Object(map) => map.get(key),
+        _ => None,
+    }
+}
+
 /// Where `written` and `typed` first part, innermost segment first; the path is only
 /// built for a loss, as nearly every object has none.
 fn loss<'a>(written: &'a Json, typed: &'a Json) -> Option<(Vec<Segment<'a>>, Why<'a>)> {
     match written {
         Json::Null => None,
         Json::Object(map) => map.iter().find_map(|(key, value)| {
-            let (mut segments, why) = match typed.get(key) {
+            let (mut segments, why) = match field(typed, key) {
                 Some(t) => loss(value, t)?,
                 None if value.is_null() => return None,
                 None => (Vec::new(), Why::Unknown),
