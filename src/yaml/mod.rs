@@ -38,167 +38,16 @@ pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_s
     serde_saphyr::from_str_with_options(text, read_options())
 }
 
-/// Multi-line strings at least this long (dashboards, rule files) are emitted once per
-/// process and reused: the emitter scans a block scalar character by character, which made
-/// these few strings most of the cost of writing a stack, and a fleet repeats them in
-/// every cluster.
-const REUSED: usize = 4096;
-
-/// How many block scalars are kept at most.
-const KEPT_BLOCKS: usize = 64;
-
-/// What stands for a reused string in the emitter's input, with its index appended.
-const TOKEN: &str = "stackgen-reused-block-";
-
 /// Serializes a JSON value as one YAML document, as [`to_string`] does, byte for byte:
-/// through the faster [`writer`] where it can place every value, else as follows.
-///
-/// Each long multi-line string is swapped for a plain token, the document emitted, and
-/// each token's line given back the string's block scalar, as the emitter wrote it once at
-/// the top level and indented to the token's column (the emitter indents a block's lines
-/// two columns past the key or dash that opens it). `reused_blocks_read_as_emitted` holds
-/// this to the emitter on every kind of position and block.
+/// through the faster [`writer`] where it can place every value (every object of a stack),
+/// else through serde-saphyr.
 pub fn json_to_string(value: &serde_json::Value) -> String {
-    if let Some(text) = writer::write(value) {
-        return text;
-    }
-    let mut long = Vec::new();
-    if !collect_long(value, &mut long) || long.is_empty() {
-        return to_string(value);
-    }
-    let blocks: Vec<Option<std::sync::Arc<str>>> = long.iter().map(|s| block(s)).collect();
-    if blocks.iter().all(Option::is_none) {
-        return to_string(value);
-    }
-    let mut next = 0;
-    let tokened = swap_long(value, &blocks, &mut next);
-    let text = to_string(&tokened);
-    let mut out = String::with_capacity(text.len() + long.iter().map(|s| s.len()).sum::<usize>());
-    for line in text.split_inclusive('\n') {
-        let Some((head, index)) = line
-            .trim_end_matches('\n')
-            .rsplit_once(TOKEN)
-            .and_then(|(head, i)| Some((head, i.parse::<usize>().ok()?)))
-        else {
-            out.push_str(line);
-            continue;
-        };
-        let Some(Some(block)) = blocks.get(index) else {
-            out.push_str(line);
-            continue;
-        };
-        // `key: ` or `- `, after the indentation and the dashes of enclosing items.
-        let opener = if head.ends_with(": ") {
-            head.len() - head.trim_start_matches([' ', '-']).len()
-        } else if head.ends_with("- ") {
-            head.len() - 2
-        } else {
-            // A string that is the whole document: no key or dash to indent from.
-            return to_string(value);
-        };
-        let (header, body) = block.split_once('\n').unwrap_or((block, ""));
-        out.push_str(head);
-        out.push_str(header);
-        out.push('\n');
-        for body_line in body.split_inclusive('\n') {
-            if body_line != "\n" {
-                out.extend(std::iter::repeat_n(' ', opener));
-            }
-            out.push_str(body_line);
-        }
-    }
-    out
-}
-
-/// The long multi-line strings of `value`, depth first; `false` when a string already
-/// holds the token, which then could not be told apart.
-fn collect_long<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) -> bool {
-    use serde_json::Value as Json;
-    match value {
-        Json::String(s) if s.contains(TOKEN) => false,
-        Json::String(s) => {
-            if s.len() >= REUSED && s.contains('\n') {
-                out.push(s);
-            }
-            true
-        }
-        Json::Array(items) => items.iter().all(|i| collect_long(i, out)),
-        Json::Object(map) => map
-            .iter()
-            .all(|(k, v)| !k.contains(TOKEN) && collect_long(v, out)),
-        _ => true,
-    }
-}
-
-/// `value` with the long strings that have a reusable block swapped for tokens, in the
-/// order [`collect_long`] found them.
-fn swap_long(
-    value: &serde_json::Value,
-    blocks: &[Option<std::sync::Arc<str>>],
-    next: &mut usize,
-) -> serde_json::Value {
-    use serde_json::Value as Json;
-    match value {
-        Json::String(s) if s.len() >= REUSED && s.contains('\n') => {
-            let i = *next;
-            *next += 1;
-            match blocks[i] {
-                Some(_) => Json::String(format!("{TOKEN}{i}")),
-                None => value.clone(),
-            }
-        }
-        Json::Array(items) => {
-            Json::Array(items.iter().map(|v| swap_long(v, blocks, next)).collect())
-        }
-        Json::Object(map) => Json::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), swap_long(v, blocks, next)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
-}
-
-/// The block scalar the emitter writes for `s` as the value of a top-level key: its header
-/// (`|`, `|-`, `|2` …) and its lines, indented two columns. `None` when the emitter writes
-/// `s` another way (quoted). A long string's is kept for the rest of the process.
-fn block(s: &str) -> Option<std::sync::Arc<str>> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, LazyLock, Mutex, PoisonError};
-    /// Each kept block and whether it was asked for again since it was kept.
-    type Kept = HashMap<String, (Option<Arc<str>>, bool)>;
-    static BLOCKS: LazyLock<Mutex<Kept>> = LazyLock::new(Mutex::default);
-    let long = s.len() >= REUSED;
-    if long
-        && let Some((known, again)) = BLOCKS
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_mut(s)
-    {
-        *again = true;
-        return known.clone();
-    }
-    let emitted = to_string(&serde_json::json!({ "k": s }));
-    let block = emitted
-        .strip_prefix("k: |")
-        .map(|rest| Arc::from(format!("|{rest}")));
-    if long {
-        let mut blocks = BLOCKS.lock().unwrap_or_else(PoisonError::into_inner);
-        // A fleet's clusters share their dashboards and rule files, not their configs:
-        // when full, keep what was asked for again, so a fleet keeps only the shared ones.
-        if blocks.len() >= KEPT_BLOCKS {
-            blocks.retain(|_, (_, again)| std::mem::take(again));
-            if blocks.len() >= KEPT_BLOCKS {
-                blocks.clear();
-            }
-        }
-        blocks.insert(s.to_owned(), (block.clone(), false));
-    }
-    block
+    writer::write(value).unwrap_or_else(|| to_string(value))
 }
 
 #[cfg(test)]
 mod tests {
+    use super::writer::{REUSED, block};
     use super::*;
     use proptest::prelude::*;
     use serde_json::{Value as Json, json};
@@ -236,12 +85,6 @@ mod tests {
                 assert_eq!(json_to_string(&value), to_string(&value), "{value}");
             }
         }
-    }
-
-    #[test]
-    fn a_string_holding_the_token_is_emitted_as_it_is() {
-        let value = json!({"a": format!("{TOKEN}0"), "b": long("x\n")});
-        assert_eq!(json_to_string(&value), to_string(&value));
     }
 
     fn text() -> impl Strategy<Value = String> {

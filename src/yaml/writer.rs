@@ -11,8 +11,6 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::block;
-
 /// The document, or `None` when serde-saphyr must write it.
 pub fn write(value: &Json) -> Option<String> {
     let mut w = Writer {
@@ -156,4 +154,51 @@ fn is_yaml11_word(s: &str) -> bool {
         ]
         .iter()
         .any(|w| s.eq_ignore_ascii_case(w))
+}
+
+/// Multi-line strings at least this long (dashboards, rule files) are emitted once per
+/// process and reused: the emitter scans a block scalar character by character, which made
+/// these few strings most of the cost of writing a stack, and a fleet repeats them in
+/// every cluster.
+pub(super) const REUSED: usize = 4096;
+
+/// How many block scalars are kept at most.
+const KEPT_BLOCKS: usize = 64;
+
+/// The block scalar the emitter writes for `s` as the value of a top-level key: its header
+/// (`|`, `|-`, `|2` …) and its lines, indented two columns. `None` when the emitter writes
+/// `s` another way (quoted). A long string's is kept for the rest of the process.
+pub(super) fn block(s: &str) -> Option<std::sync::Arc<str>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+    /// Each kept block and whether it was asked for again since it was kept.
+    type Kept = HashMap<String, (Option<Arc<str>>, bool)>;
+    static BLOCKS: LazyLock<Mutex<Kept>> = LazyLock::new(Mutex::default);
+    let long = s.len() >= REUSED;
+    if long
+        && let Some((known, again)) = BLOCKS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_mut(s)
+    {
+        *again = true;
+        return known.clone();
+    }
+    let emitted = super::to_string(&serde_json::json!({ "k": s }));
+    let block = emitted
+        .strip_prefix("k: |")
+        .map(|rest| Arc::from(format!("|{rest}")));
+    if long {
+        let mut blocks = BLOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+        // A fleet's clusters share their dashboards and rule files, not their configs:
+        // when full, keep what was asked for again, so a fleet keeps only the shared ones.
+        if blocks.len() >= KEPT_BLOCKS {
+            blocks.retain(|_, (_, again)| std::mem::take(again));
+            if blocks.len() >= KEPT_BLOCKS {
+                blocks.clear();
+            }
+        }
+        blocks.insert(s.to_owned(), (block.clone(), false));
+    }
+    block
 }
