@@ -170,8 +170,8 @@ pub fn compare(before: &[Json], after: &[Json]) -> Report {
         match before.get(key) {
             None => report.added.push(key.clone()),
             Some(old) if old != new => {
-                let old_text = yaml::to_string(old);
-                let new_text = yaml::to_string(new);
+                let old_text = yaml::json_to_string(old);
+                let new_text = yaml::json_to_string(new);
                 let unified = similar::TextDiff::from_lines(&old_text, &new_text)
                     .unified_diff()
                     .context_radius(3)

@@ -34,7 +34,7 @@ pub fn run(input: &str) -> Outcome {
     let inputs = Inputs {
         documents: vec![Document {
             name: "functionConfig".to_owned(),
-            text: crate::yaml::to_string(&strip_tooling_metadata(&function_config)),
+            text: crate::yaml::json_to_string(&strip_tooling_metadata(&function_config)),
         }],
         ..Inputs::default()
     };

@@ -48,7 +48,10 @@ pub fn directory_files(objects: &[Object]) -> BTreeMap<PathBuf, String> {
     });
     files.insert(
         PathBuf::from("kustomization.yaml"),
-        format!("{KUSTOMIZATION_HEADER}{}", yaml::to_string(&kustomization)),
+        format!(
+            "{KUSTOMIZATION_HEADER}{}",
+            yaml::json_to_string(&kustomization)
+        ),
     );
     files
 }

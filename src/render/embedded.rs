@@ -17,7 +17,7 @@ use crate::config::model::RuleFile;
 use crate::yaml;
 
 /// A rendered config file: read into its format (for checks), its data, and the canonical
-/// text that ships, which is `yaml::to_string(&data)`.
+/// text that ships, which is `yaml::json_to_string(&data)`.
 pub struct Checked<T> {
     pub parsed: T,
     pub data: Json,
@@ -39,7 +39,7 @@ pub fn render_checked<T: DeserializeOwned>(
     })?;
     Ok(Checked {
         parsed,
-        text: yaml::to_string(&written),
+        text: yaml::json_to_string(&written),
         data: written,
     })
 }

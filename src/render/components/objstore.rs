@@ -100,7 +100,7 @@ fn config_file(stack: &Stack, bucket: &str) -> String {
             json!({"type": "FILESYSTEM", "config": {"directory": format!("{FILESYSTEM_DIR}/{bucket}")}})
         }
     };
-    yaml::to_string(&doc)
+    yaml::json_to_string(&doc)
 }
 
 fn labels(stack: &Stack) -> Labels {
