@@ -249,7 +249,7 @@ fn prerequisites(args: &PrerequisitesArgs) -> anyhow::Result<Status> {
 }
 
 fn schema() -> anyhow::Result<Status> {
-    let schema = serde_json::to_string_pretty(&config::schema())?;
+    let schema = serde_json::to_string_pretty(config::schema())?;
     done(format!("{schema}\n").as_bytes())
 }
 
@@ -276,7 +276,7 @@ fn krm() -> anyhow::Result<Status> {
             r["message"].as_str().unwrap_or_default()
         ));
     }
-    emit(stackgen::yaml::to_string(&outcome.resource_list).as_bytes())?;
+    emit(stackgen::yaml::json_to_string(&outcome.resource_list).as_bytes())?;
     Ok(if outcome.failed {
         Status::Failed
     } else {

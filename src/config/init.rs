@@ -28,14 +28,7 @@ pub fn starter(config: &super::MonitoringStack, profiles: &[String]) -> String {
     let defaults =
         serde_json::to_value(super::MonitoringStack::default()).expect("defaults serialize");
     if let Json::Object(map) = &value {
-        emit_map(
-            &mut out,
-            map,
-            defaults.as_object(),
-            Some(&schema),
-            &schema,
-            0,
-        );
+        emit_map(&mut out, map, defaults.as_object(), Some(schema), schema, 0);
     }
     out
 }

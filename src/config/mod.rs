@@ -50,15 +50,12 @@ impl Rejected {
     }
 }
 
-/// The JSON Schema of the config, generated from the same types serde reads.
-pub fn schema() -> serde_json::Value {
-    serde_json::to_value(schemars::schema_for!(MonitoringStack)).expect("schema serializes")
-}
-
-/// [`schema`] as committed beside this file: a fact of the build, read once rather than
-/// generated on every run (generating it took a third of a `validate`).
-/// `the_committed_schema_is_the_generated_one` holds the two equal.
-fn committed_schema() -> &'static serde_json::Value {
+/// The JSON Schema of the config (what the structural check walks, `stackgen schema` prints
+/// and `init` takes its comments from), as committed beside this file. It is generated from
+/// the same types serde reads, by the test suite rather than on every run (generating it
+/// took a third of a `validate`): `the_committed_schema_is_the_generated_one` holds the two
+/// equal.
+pub fn schema() -> &'static serde_json::Value {
     static SCHEMA: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
         serde_json::from_str(include_str!("schema.json")).expect("the committed schema is JSON")
     });
@@ -70,8 +67,7 @@ fn committed_schema() -> &'static serde_json::Value {
 pub fn load(inputs: &Inputs) -> Result<Loaded, Rejected> {
     let merged = load::merge(inputs);
     let mut diagnostics = merged.diagnostics;
-    let (structural, rejected) =
-        structure::StructureChecker::new(committed_schema()).check(&merged.tree);
+    let (structural, rejected) = structure::StructureChecker::new(schema()).check(&merged.tree);
     diagnostics.extend(structural);
     // Without the values at fault (the defaults take their place) the rest of the config can
     // still be validated, so one run reports every problem. Later siblings first, so list
@@ -124,10 +120,8 @@ mod schema_tests {
     /// the diff.
     #[test]
     fn the_committed_schema_is_the_generated_one() {
-        let generated = format!(
-            "{}\n",
-            serde_json::to_string_pretty(&super::schema()).unwrap()
-        );
+        let generated = schemars::schema_for!(super::MonitoringStack);
+        let generated = format!("{}\n", serde_json::to_string_pretty(&generated).unwrap());
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/config/schema.json");
         if std::env::var_os("UPDATE_GOLDEN").is_some() && std::env::var_os("CI").is_none() {
             std::fs::write(path, &generated).unwrap();

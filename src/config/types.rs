@@ -355,7 +355,7 @@ mod tests {
             }
         }
         let mut found = Vec::new();
-        patterns(&crate::config::schema(), &mut found);
+        patterns(crate::config::schema(), &mut found);
         assert!(found.len() > 10);
         for pattern in found {
             assert!(compiled(&pattern).is_some(), "`{pattern}` is no type's");
