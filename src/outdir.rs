@@ -93,19 +93,9 @@ impl Report {
 /// Writes `files` to `dir` as described in the module docs. `force` lets stackgen write
 /// into a non-empty directory without a marker, keeping every file there.
 pub fn write(dir: &Path, files: &BTreeMap<PathBuf, String>, force: bool) -> Result<Report> {
-    let target = resolve(dir)?;
-    let mut report = Report::default();
-    for leftover in staging::clean_leftovers(&target) {
-        report.absorb(leftover, dir);
-    }
-    let existing = inspect(&target)?;
+    let (target, mut report, existing) = open(dir)?;
     let paths = || files.keys().map(PathBuf::as_path);
-    let plan = match &existing {
-        Some(existing) => checked_plan(dir, existing, paths(), force)?,
-        None => Plan::default(),
-    };
-    remove_stale(&target, existing.as_ref());
-    report.kept = output::summary(&plan.foreign, paths());
+    let plan = plan(dir, &target, existing.as_ref(), paths, force, &mut report)?;
     let staged = Staging::build(&target, files, &plan.foreign)?;
     install(
         dir,
@@ -132,12 +122,7 @@ pub fn write_streamed<R>(
     force: bool,
     produce: impl FnOnce(&Streaming) -> Result<R>,
 ) -> Result<(Report, R)> {
-    let target = resolve(dir)?;
-    let mut report = Report::default();
-    for leftover in staging::clean_leftovers(&target) {
-        report.absorb(leftover, dir);
-    }
-    let existing = inspect(&target)?;
+    let (target, mut report, existing) = open(dir)?;
     if let Some(existing) = &existing {
         refuse_unmarked(dir, existing, force)?;
     }
@@ -145,12 +130,7 @@ pub fn write_streamed<R>(
     let produced = produce(&streaming)?;
     let staged = streaming.staged();
     let paths = || staged.iter().map(PathBuf::as_path);
-    let plan = match &existing {
-        Some(existing) => checked_plan(dir, existing, paths(), force)?,
-        None => Plan::default(),
-    };
-    remove_stale(&target, existing.as_ref());
-    report.kept = output::summary(&plan.foreign, paths());
+    let plan = plan(dir, &target, existing.as_ref(), paths, force, &mut report)?;
     let (staged, paths) = streaming.finish(&plan.foreign)?;
     install(
         dir,
@@ -175,11 +155,38 @@ pub fn write_streamed<R>(
     Ok((report, produced))
 }
 
-/// Removes the temporary files of in-place runs that are gone.
-fn remove_stale(target: &Path, existing: Option<&Existing>) {
+/// The directory to replace (see [`resolve`]), what it holds, and the report, which
+/// already names the leftovers of earlier runs it cleaned.
+fn open(dir: &Path) -> Result<(PathBuf, Report, Option<Existing>)> {
+    let target = resolve(dir)?;
+    let mut report = Report::default();
+    for leftover in staging::clean_leftovers(&target) {
+        report.absorb(leftover, dir);
+    }
+    let existing = inspect(&target)?;
+    Ok((target, report, existing))
+}
+
+/// The plan for writing the rendering of `paths` over `existing` (see [`checked_plan`]),
+/// with the temporary files of in-place runs that are gone removed, and the files it keeps
+/// named in `report`.
+fn plan<'a, I: Iterator<Item = &'a Path>>(
+    dir: &Path,
+    target: &Path,
+    existing: Option<&Existing>,
+    paths: impl Fn() -> I,
+    force: bool,
+    report: &mut Report,
+) -> Result<Plan> {
+    let plan = match existing {
+        Some(existing) => checked_plan(dir, existing, paths(), force)?,
+        None => Plan::default(),
+    };
     for stale in existing.iter().flat_map(|e| &e.stale) {
         let _ = fs::remove_file(target.join(stale));
     }
+    report.kept = output::summary(&plan.foreign, paths());
+    Ok(plan)
 }
 
 /// Puts the `staged` rendering in `target`'s place: renamed there when `target` does not
