@@ -175,9 +175,9 @@ fn validated(args: &InputArgs, dir: &Path, nothing: &str) -> Result<Option<Vec<M
         say("refusing the configs with warnings: --strict turns warnings into errors");
     }
     say(&format!(
-        "refusing the fleet: {} of {count} {} {} refused ({}), so {nothing}",
+        "refusing the fleet: {} of {} {} refused ({}), so {nothing}",
         refusals.len(),
-        if count == 1 { "config" } else { "configs" },
+        crate::plural(count, "config", "configs"),
         if refusals.len() == 1 { "is" } else { "are" },
         report::named(refusals.iter().map(|r| r.file.as_str())),
     ));

@@ -116,19 +116,29 @@ fn layers(shared: &Inputs, member: Document) -> Inputs {
     inputs
 }
 
-/// The fields two members may not share: the path, what the value is, and the advice.
-const UNIQUE: [(&str, &str, &str); 2] = [
+/// A field two members may not share: its path, what the value is, the advice, and the
+/// member's value.
+type Unique = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&Member) -> &str,
+);
+
+const UNIQUE: [Unique; 2] = [
     (
         "metadata.name",
         "the name",
         "each cluster of a fleet renders into the folder of its `metadata.name`: give every \
          member its own",
+        Member::name,
     ),
     (
         "spec.cluster",
         "the `cluster` label",
         "Thanos Query tells clusters apart by their `cluster` external label: give every \
          member its own `spec.cluster`",
+        Member::cluster,
     ),
 ];
 
@@ -139,18 +149,11 @@ fn duplicates(
     members: &[(usize, Member, Document)],
 ) -> BTreeMap<usize, Vec<Diagnostic>> {
     let mut found: BTreeMap<usize, Vec<Diagnostic>> = BTreeMap::new();
-    for (path, what, help) in UNIQUE {
-        let value_of = |member: &Member| -> String {
-            if path == "metadata.name" {
-                member.name().to_owned()
-            } else {
-                member.cluster().to_owned()
-            }
-        };
-        let mut first: HashMap<String, usize> = HashMap::new();
+    for (path, what, help, value_of) in UNIQUE {
+        let mut first: HashMap<&str, usize> = HashMap::new();
         for (at, (_, member, document)) in members.iter().enumerate() {
             let value = value_of(member);
-            let Some(&earlier) = first.get(&value) else {
+            let Some(&earlier) = first.get(value) else {
                 first.insert(value, at);
                 continue;
             };
