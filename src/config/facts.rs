@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::Spec;
+use super::model::{Spec, StoreApiExpose};
 
 /// The variables in the Thanos sidecar's (and Ruler's) environment, with the pod field each
 /// one holds: the only `$(VAR)`s they can expand.
@@ -110,5 +110,79 @@ impl Spec {
     /// The UIs the ingress exposes, in host order.
     pub fn exposed_uis(&self) -> Vec<Ui> {
         Ui::ALL.into_iter().filter(|ui| self.exposes(*ui)).collect()
+    }
+
+    /// The host observers dial for this cluster's Store API.
+    pub fn store_api_host(&self) -> String {
+        match &self.store_api.host {
+            Some(host) => host.to_string(),
+            None => format!("thanos-grpc.{}", self.domain),
+        }
+    }
+
+    /// The `host:port` an observer lists in `remoteEndpoints` for this cluster, when the
+    /// Store API is offered: the ingress answers gRPC on 443, a load balancer on 10901.
+    pub fn store_api_address(&self) -> Option<String> {
+        let port = match self.store_api.expose {
+            StoreApiExpose::None => return None,
+            StoreApiExpose::Ingress => 443,
+            StoreApiExpose::LoadBalancer => 10901,
+        };
+        Some(format!("{}:{port}", self.store_api_host()))
+    }
+
+    /// Whether a global Query federates the remote endpoints with TLS. Thanos v0.39 has one
+    /// set of client TLS flags for every endpoint a Query dials (per-endpoint TLS came with
+    /// thanos-io/thanos#8594, after v0.40), so the Query that reads this cluster's own
+    /// plaintext sidecars cannot also dial other clusters over TLS: a second Query does,
+    /// and reaches this cluster through the first one, over TLS too.
+    pub fn global_query(&self) -> bool {
+        let q = &self.thanos.query;
+        !q.remote_endpoints.is_empty() && q.remote_tls.is_mutual()
+    }
+
+    /// Whether this cluster's Query serves its gRPC over TLS: when it is offered to
+    /// observers with TLS, or dialled by the global Query.
+    pub fn query_serves_tls(&self) -> bool {
+        self.store_api.tls.is_mutual()
+            && (self.store_api.expose != StoreApiExpose::None || self.global_query())
+    }
+
+    /// Whether this cluster's Query itself asks its gRPC clients for a certificate. Behind
+    /// the ingress, the controller asks the observers (and is the only client allowed in):
+    /// it does not show one of its own to the backend.
+    pub fn query_checks_clients(&self) -> bool {
+        self.query_serves_tls() && self.store_api.expose != StoreApiExpose::Ingress
+    }
+
+    /// The buckets this cluster writes (and compacts), each with the config path that names
+    /// it, as `scheme://[endpoint/]bucket`: Prometheus's, and the Ruler's when it has one of
+    /// its own.
+    pub fn written_buckets(&self) -> Vec<(&'static str, String)> {
+        use super::model::Provider;
+        let os = &self.object_storage;
+        let scheme = match os.provider {
+            Provider::Gcs => "gs://".to_owned(),
+            Provider::S3 => match &os.s3 {
+                Some(s3) => format!("s3://{}/", s3.endpoint),
+                None => "s3://".to_owned(),
+            },
+            Provider::Azure => match &os.azure {
+                Some(a) => format!("azure://{}/", a.storage_account),
+                None => "azure://".to_owned(),
+            },
+            Provider::Filesystem => return Vec::new(),
+        };
+        let mut buckets = vec![(
+            "spec.objectStorage.bucket",
+            format!("{scheme}{}", os.bucket),
+        )];
+        if self.thanos.ruler.enabled && os.ruler_bucket != os.bucket {
+            buckets.push((
+                "spec.objectStorage.rulerBucket",
+                format!("{scheme}{}", os.ruler_bucket),
+            ));
+        }
+        buckets
     }
 }

@@ -216,7 +216,7 @@ fn set_reaches_list_items_by_index() {
     assert_eq!(
         endpoints,
         [
-            "thanos-store.cluster-a.example.com:10901",
+            "thanos-grpc.cluster-a.example.com:443",
             "z.example.com:10901"
         ]
     );

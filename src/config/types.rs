@@ -157,6 +157,27 @@ checked_string!(
 );
 
 checked_string!(
+    /// An IPv4 or IPv6 address block, such as `203.0.113.0/24`, as NetworkPolicies and load
+    /// balancers take it.
+    Cidr,
+    r"^[0-9a-fA-F:.]+/[0-9]{1,3}$",
+    64,
+    "an address block such as `203.0.113.0/24` or `2001:db8::/32`",
+    |s: &str| {
+        let (address, prefix) = s.split_once('/').unwrap_or((s, ""));
+        let bits = match address.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => 32,
+            Ok(std::net::IpAddr::V6(_)) => 128,
+            Err(_) => return Err(format!("`{address}` is not an IPv4 or IPv6 address")),
+        };
+        match prefix.parse::<u32>() {
+            Ok(p) if p <= bits => Ok(()),
+            _ => Err(format!("`/{prefix}` is not a prefix length of {bits} bits or fewer")),
+        }
+    }
+);
+
+checked_string!(
     /// A Prometheus duration such as `30s`, `2h`, `1h30m` or `2y`; `0s` or `0` means off.
     Duration,
     r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$",
@@ -185,12 +206,13 @@ checked_string!(
 /// again on every run.
 pub fn compiled(pattern: &str) -> Option<&'static Regex> {
     type Compiled = fn() -> &'static Regex;
-    let types: [(&str, Compiled); 7] = [
+    let types: [(&str, Compiled); 8] = [
         (LabelName::PATTERN, LabelName::regex),
         (Dns1123Label::PATTERN, Dns1123Label::regex),
         (DnsName::PATTERN, DnsName::regex),
         (ImageRef::PATTERN, ImageRef::regex),
         (Endpoint::PATTERN, Endpoint::regex),
+        (Cidr::PATTERN, Cidr::regex),
         (Duration::PATTERN, Duration::regex),
         (Quantity::PATTERN, Quantity::regex),
     ];
@@ -206,6 +228,7 @@ pub fn check_format(format: &str, s: &str) -> Option<Result<(), String>> {
     match format.strip_prefix("stackgen:")? {
         "DnsName" => check(s.parse::<DnsName>().map(drop)),
         "Endpoint" => check(s.parse::<Endpoint>().map(drop)),
+        "Cidr" => check(s.parse::<Cidr>().map(drop)),
         "Duration" => check(s.parse::<Duration>().map(drop)),
         "ImageRef" => check(s.parse::<ImageRef>().map(drop)),
         _ => None,
@@ -466,5 +489,18 @@ mod tests {
         assert!("thanos.eu1.example.com:10901".parse::<Endpoint>().is_ok());
         assert!("dnssrv+_grpc._tcp.x:10901".parse::<Endpoint>().is_err());
         assert!("thanos.eu1.example.com".parse::<Endpoint>().is_err());
+    }
+
+    #[test]
+    fn address_blocks_are_checked_by_family() {
+        assert!("203.0.113.0/24".parse::<Cidr>().is_ok());
+        assert!("2001:db8::/32".parse::<Cidr>().is_ok());
+        assert!("0.0.0.0/0".parse::<Cidr>().is_ok());
+        let e = "10.0.0.0/33".parse::<Cidr>().unwrap_err();
+        assert!(e.contains("32 bits"), "{e}");
+        assert!("2001:db8::/129".parse::<Cidr>().is_err());
+        let e = "300.0.0.0/8".parse::<Cidr>().unwrap_err();
+        assert!(e.contains("not an IPv4 or IPv6 address"), "{e}");
+        assert!("10.0.0.0".parse::<Cidr>().is_err());
     }
 }

@@ -89,7 +89,14 @@ pub fn validate(
             }
         }
     }
-    for (at, diagnostics) in duplicates(shared, &valid) {
+    let mut problems = duplicates(shared, &valid);
+    for (at, diagnostics) in federation(shared, &valid)
+        .into_iter()
+        .chain(shared_buckets(shared, &valid))
+    {
+        problems.entry(at).or_default().extend(diagnostics);
+    }
+    for (at, diagnostics) in problems {
         let (index, member, _) = &valid[at];
         refused.insert(
             *index,
@@ -172,6 +179,130 @@ fn duplicates(
     found
 }
 
+/// For each observer (by its place in `members`) whose federation does not fit the fleet,
+/// the errors: a remote endpoint no member offers, TLS the two ends disagree on, or an
+/// observed cluster whose replicas the observer would not deduplicate.
+fn federation(
+    shared: &Inputs,
+    members: &[(usize, Member, Document)],
+) -> BTreeMap<usize, Vec<Diagnostic>> {
+    let offered: Vec<(String, &Member)> = members
+        .iter()
+        .filter_map(|(_, m, _)| Some((m.valid.config.spec.store_api_address()?, m)))
+        .collect();
+    let mut found: BTreeMap<usize, Vec<Diagnostic>> = BTreeMap::new();
+    for (at, (_, observer, document)) in members.iter().enumerate() {
+        let spec = &observer.valid.config.spec;
+        let q = &spec.thanos.query;
+        let mut error = |path: String, message: String, help: String| {
+            let origin = origin_of(shared, document, &path);
+            found.entry(at).or_default().push(
+                Diagnostic::error(message)
+                    .at(&path)
+                    .from_origin(Some(origin))
+                    .help(help),
+            );
+        };
+        for (i, endpoint) in q.remote_endpoints.iter().enumerate() {
+            let path = format!("spec.thanos.query.remoteEndpoints[{i}]");
+            let Some((_, observed)) = offered.iter().find(|(a, _)| a == endpoint.as_str()) else {
+                let help = if offered.is_empty() {
+                    "no member offers its Store API: set `spec.storeApi.expose` in the \
+                     observed clusters' configs"
+                        .to_owned()
+                } else {
+                    let list: Vec<String> = offered
+                        .iter()
+                        .map(|(a, m)| format!("`{a}` ({})", m.file))
+                        .collect();
+                    format!("the fleet offers {}", list.join(", "))
+                };
+                error(
+                    path,
+                    format!("`{endpoint}` is not the Store API of any member of the fleet"),
+                    help,
+                );
+                continue;
+            };
+            let theirs = &observed.valid.config.spec;
+            if theirs.store_api.tls.mode != q.remote_tls.mode {
+                error(
+                    "spec.thanos.query.remoteTls.mode".to_owned(),
+                    format!(
+                        "is `{}`, but `{endpoint}` ({}) offers its Store API in `{}`",
+                        mode(q.remote_tls.mode),
+                        observed.file,
+                        mode(theirs.store_api.tls.mode)
+                    ),
+                    "both ends of a connection between clusters use the same `mode`".to_owned(),
+                );
+            }
+            let dedups: Vec<&str> = [
+                spec.replica_label.as_str(),
+                spec.thanos.ruler.replica_label.as_str(),
+            ]
+            .into_iter()
+            .take(if spec.thanos.ruler.enabled { 2 } else { 1 })
+            .collect();
+            if !dedups.contains(&theirs.replica_label.as_str()) {
+                error(
+                    path,
+                    format!(
+                        "`{endpoint}` ({}) labels its Prometheus replicas `{}`, which this \
+                         Query does not deduplicate on",
+                        observed.file, theirs.replica_label
+                    ),
+                    format!(
+                        "use one `spec.replicaLabel` across the fleet, such as `{}`",
+                        spec.replica_label
+                    ),
+                );
+            }
+        }
+    }
+    found
+}
+
+/// For each member that writes a bucket an earlier member writes, the error: each runs a
+/// Compactor on the buckets it writes, and two Compactors on one bucket corrupt it.
+fn shared_buckets(
+    shared: &Inputs,
+    members: &[(usize, Member, Document)],
+) -> BTreeMap<usize, Vec<Diagnostic>> {
+    let mut found: BTreeMap<usize, Vec<Diagnostic>> = BTreeMap::new();
+    let mut first: HashMap<String, (&str, &str)> = HashMap::new();
+    for (at, (_, member, document)) in members.iter().enumerate() {
+        for (path, bucket) in member.valid.config.spec.written_buckets() {
+            match first.get(&bucket) {
+                None => {
+                    first.insert(bucket, (member.file.as_str(), path));
+                }
+                Some((other, other_path)) => {
+                    let origin = origin_of(shared, document, path);
+                    found.entry(at).or_default().push(
+                        Diagnostic::error(format!(
+                            "`{bucket}` is also written by `{other}` (its `{other_path}`): each \
+                             cluster runs a Compactor on the buckets it writes, and a bucket \
+                             takes exactly one"
+                        ))
+                        .at(path)
+                        .from_origin(Some(origin))
+                        .help("give every cluster buckets of its own"),
+                    );
+                }
+            }
+        }
+    }
+    found
+}
+
+fn mode(m: crate::config::model::TlsMode) -> &'static str {
+    match m {
+        crate::config::model::TlsMode::Mutual => "mutual",
+        crate::config::model::TlsMode::Plaintext => "plaintext",
+    }
+}
+
 /// Why rendering a valid fleet stopped.
 #[derive(Debug)]
 pub enum Halt<E> {
@@ -245,7 +376,8 @@ mod tests {
             name: file.to_owned(),
             text: format!(
                 "apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nmetadata:\n  \
-                 name: {name}\nspec:\n  cluster: {cluster}\n"
+                 name: {name}\nspec:\n  cluster: {cluster}\n  \
+                 objectStorage: {{bucket: {cluster}-metrics, rulerBucket: {cluster}-ruler}}\n"
             ),
         }
     }
@@ -325,7 +457,108 @@ mod tests {
         ]);
         let files: Vec<&str> = refusals.iter().map(|r| r.file.as_str()).collect();
         assert_eq!(files, ["b.yaml", "c.yaml"]);
-        assert!(text(&refusals[0]).contains("--> b.yaml:9:17"));
+        assert!(text(&refusals[0]).contains("--> b.yaml:10:17"));
+    }
+
+    fn config(file: &str, body: &str) -> Document {
+        Document {
+            name: file.to_owned(),
+            text: format!("apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\n{body}"),
+        }
+    }
+
+    fn observed(file: &str, name: &str) -> Document {
+        config(
+            file,
+            &format!(
+                "metadata: {{name: {name}}}\nspec:\n  cluster: {name}\n  domain: {name}.example.com\n  \
+                 storeApi: {{expose: ingress}}\n  \
+                 objectStorage: {{bucket: {name}-metrics, rulerBucket: {name}-ruler}}\n"
+            ),
+        )
+    }
+
+    fn observer(endpoints: &str) -> Document {
+        config(
+            "observer.yaml",
+            &format!(
+                "metadata: {{name: observer}}\nspec:\n  cluster: observer\n  \
+                 objectStorage: {{bucket: observer-metrics, rulerBucket: observer-ruler}}\n  \
+                 thanos:\n    query:\n      remoteEndpoints: [{endpoints}]\n"
+            ),
+        )
+    }
+
+    #[test]
+    fn an_observer_of_the_fleets_store_apis_passes() {
+        let members = validate(
+            &Inputs::default(),
+            vec![
+                observer("'thanos-grpc.eu.example.com:443', 'thanos-grpc.us.example.com:443'"),
+                observed("eu.yaml", "eu"),
+                observed("us.yaml", "us"),
+            ],
+            Options::default(),
+        );
+        assert!(members.is_ok(), "{:?}", members.err());
+    }
+
+    #[test]
+    fn an_endpoint_no_member_offers_is_refused_with_what_is_offered() {
+        let refusals = refused(vec![
+            observer("'thanos-grpc.eu.example.com:10901'"),
+            observed("eu.yaml", "eu"),
+        ]);
+        let text = text(&refusals[0]);
+        assert!(
+            text.contains("`thanos-grpc.eu.example.com:10901` is not the Store API of any member"),
+            "{text}"
+        );
+        assert!(
+            text.contains("the fleet offers `thanos-grpc.eu.example.com:443` (eu.yaml)"),
+            "{text}"
+        );
+        assert!(text.contains("--> observer.yaml:9:"), "{text}");
+    }
+
+    #[test]
+    fn both_ends_must_agree_on_tls_and_replica_labels() {
+        let refusals = refused(vec![
+            observer("'thanos-grpc.eu.example.com:10901'"),
+            config(
+                "eu.yaml",
+                "metadata: {name: eu}\nspec:\n  cluster: eu\n  domain: eu.example.com\n  \
+                 objectStorage: {bucket: eu-metrics, rulerBucket: eu-ruler}\n  \
+                 replicaLabel: prom_replica\n  storeApi: {expose: loadBalancer, \
+                 sources: ['203.0.113.0/24'], tls: {mode: plaintext, secretName: s}}\n",
+            ),
+        ]);
+        assert_eq!(refusals.len(), 1, "{refusals:?}");
+        let text = text(&refusals[0]);
+        assert!(
+            text.contains("is `mutual`, but `thanos-grpc.eu.example.com:10901` (eu.yaml) offers its Store API in `plaintext`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("labels its Prometheus replicas `prom_replica`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn two_clusters_writing_one_bucket_are_refused() {
+        let [a, b] = [("a.yaml", "a"), ("b.yaml", "b")].map(|(file, name)| Document {
+            name: file.to_owned(),
+            text: format!("metadata:\n  name: {name}\nspec:\n  cluster: {name}\n"),
+        });
+        let refusals = refused(vec![a, b]);
+        let text = text(&refusals[0]);
+        assert_eq!(refusals.len(), 1);
+        assert_eq!(refusals[0].file, "b.yaml");
+        assert!(
+            text.contains("`gs://prometheus-long-term` is also written by `a.yaml`"),
+            "{text}"
+        );
     }
 
     #[test]

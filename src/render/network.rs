@@ -12,6 +12,7 @@ use minijinja::value::Serde;
 use super::part::{Allow, Egress, From, Part, Target};
 use super::stack::{Labels, Stack};
 use super::workload::Port;
+use crate::config::model::StoreApiExpose;
 
 /// The NetworkPolicy objects, when switched on.
 pub fn objects(stack: &Stack, parts: &[Part]) -> Part {
@@ -101,6 +102,28 @@ fn ingress_rule(
                     peers.push(ingress_controller(stack));
                 }
             }
+            From::Observers => match stack.spec.store_api.expose {
+                StoreApiExpose::None => {}
+                StoreApiExpose::Ingress => peers.push(ingress_controller(stack)),
+                // No sources: any address, which a rule says by naming no peer.
+                StoreApiExpose::LoadBalancer if stack.spec.store_api.sources.is_empty() => {
+                    return net::NetworkPolicyIngressRule {
+                        from: None,
+                        ports: Some(ports(&allow.ports)),
+                    };
+                }
+                StoreApiExpose::LoadBalancer => {
+                    peers.extend(stack.spec.store_api.sources.iter().map(|cidr| {
+                        net::NetworkPolicyPeer {
+                            ip_block: Some(net::IPBlock {
+                                cidr: cidr.to_string(),
+                                ..net::IPBlock::default()
+                            }),
+                            ..net::NetworkPolicyPeer::default()
+                        }
+                    }));
+                }
+            },
         }
     }
     let mut seen = Vec::new();
@@ -223,7 +246,7 @@ pub fn everywhere() -> Egress {
 mod tests {
     use serde_json::Value as Json;
 
-    use crate::config::model::MonitoringStack;
+    use crate::config::model::{MonitoringStack, StoreApiExpose, TlsMode};
 
     /// The rendered NetworkPolicies, by name.
     fn policies(config: &MonitoringStack) -> Vec<(String, Json)> {
@@ -320,10 +343,53 @@ mod tests {
     }
 
     #[test]
-    fn remote_endpoints_open_their_ports() {
+    fn remote_endpoints_open_their_ports_to_the_query_that_dials_them() {
         let mut config = enabled();
         config.spec.thanos.query.remote_endpoints = vec!["a.example.com:10911".parse().unwrap()];
+        // Over TLS the global Query dials them, and this cluster's Query only admits it.
+        assert!(policy(&config, "thanos-global-querier").contains("10911"));
+        assert!(!policy(&config, "thanos-querier").contains("10911"));
+        assert!(policy(&config, "thanos-querier").contains("thanos-global-querier"));
+        config.spec.thanos.query.remote_tls.mode = TlsMode::Plaintext;
         assert!(policy(&config, "thanos-querier").contains("10911"));
+    }
+
+    #[test]
+    fn observers_are_admitted_from_their_sources_only() {
+        let mut config = enabled();
+        config.spec.store_api.expose = StoreApiExpose::LoadBalancer;
+        config.spec.store_api.sources = vec!["198.51.100.0/28".parse().unwrap()];
+        let querier = policy(&config, "thanos-querier");
+        assert!(
+            querier.contains(r#"{"ipBlock":{"cidr":"198.51.100.0/28"}}"#),
+            "{querier}"
+        );
+        // With no sources, the gRPC port is open to any address, and only to it.
+        config.spec.store_api.sources.clear();
+        let querier = policy(&config, "thanos-querier");
+        assert!(
+            querier.contains(r#"{"ports":[{"port":10901,"protocol":"TCP"}]}"#),
+            "{querier}"
+        );
+        config.spec.store_api.expose = StoreApiExpose::Ingress;
+        let querier = policy(&config, "thanos-querier");
+        assert!(
+            querier.contains(r#"{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"ingress-nginx"}}}],"ports":[{"port":10901"#),
+            "{querier}"
+        );
+    }
+
+    #[test]
+    fn grpc_is_closed_when_nobody_dials_it() {
+        let (_, spec) = policies(&enabled())
+            .into_iter()
+            .find(|(n, _)| n == "thanos-querier")
+            .unwrap();
+        let admitted = spec["ingress"].to_string();
+        assert!(
+            admitted.contains("9090") && !admitted.contains("10901"),
+            "{admitted}"
+        );
     }
 
     #[test]

@@ -72,6 +72,9 @@ pub enum From {
     Clients,
     /// The ingress controller, when the UI is exposed.
     Ingress(Ui),
+    /// Observer clusters, when the Store API is offered to them: through the ingress
+    /// controller, or from `storeApi.sources` through a load balancer.
+    Observers,
 }
 
 /// What a component dials inside the stack.
@@ -145,6 +148,14 @@ struct ServiceVars<'a> {
     publish_not_ready: bool,
     selector: &'a Labels,
     ports: Vec<core::ServicePort>,
+    load_balancer: Option<LoadBalancer<'a>>,
+}
+
+/// A Service of type LoadBalancer: who may connect through it.
+#[derive(Serialize)]
+pub struct LoadBalancer<'a> {
+    /// Address blocks admitted; empty: any.
+    pub sources: &'a [String],
 }
 
 /// How a Service reaches its pods.
@@ -193,6 +204,29 @@ impl Part {
     }
 
     pub fn service(&mut self, stack: &Stack, s: Service) {
+        self.push_service(stack, s, None);
+    }
+
+    /// A LoadBalancer Service in front of a workload's pods, for clients outside the cluster.
+    pub fn load_balancer(
+        &mut self,
+        stack: &Stack,
+        (w, name): (&Workload, &str),
+        ports: &[Port],
+        lb: LoadBalancer,
+    ) {
+        let s = Service {
+            name,
+            labels: &w.labels,
+            selector: &w.selector,
+            ports,
+            headless: false,
+            publish_not_ready: false,
+        };
+        self.push_service(stack, s, Some(lb));
+    }
+
+    fn push_service(&mut self, stack: &Stack, s: Service, load_balancer: Option<LoadBalancer>) {
         self.push(
             "kinds/service.yaml.j2",
             ServiceVars {
@@ -201,6 +235,7 @@ impl Part {
                 publish_not_ready: s.publish_not_ready,
                 selector: s.selector,
                 ports: s.ports.iter().map(|p| p.service_port()).collect(),
+                load_balancer,
             },
         );
     }

@@ -163,8 +163,47 @@ pub fn of(spec: &Spec) -> Prerequisites {
             );
         }
     }
+    store_api(spec, &mut p);
     storage_classes(spec, &mut p);
     p
+}
+
+/// The certificates of gRPC between clusters: the Store API's server certificate, with
+/// the CA its clients are checked against (by Query, or by the ingress controller), and
+/// the global Query's client certificate, with the CA the remote servers are checked
+/// against.
+fn store_api(spec: &Spec, p: &mut Prerequisites) {
+    use crate::config::model::StoreApiExpose;
+    if spec.store_api.expose == StoreApiExpose::Ingress {
+        p.ingress_class = Some(spec.ingress.class_name.to_string());
+        if spec.network_policies.enabled {
+            p.ingress_controller_namespace = Some(
+                spec.network_policies
+                    .ingress_controller_namespace
+                    .to_string(),
+            );
+        }
+    }
+    if spec.query_serves_tls() {
+        let checked_by_ingress = spec.store_api.expose == StoreApiExpose::Ingress;
+        let keys: &[&str] = if spec.query_checks_clients() || checked_by_ingress {
+            &["tls.crt", "tls.key", "ca.crt"]
+        } else {
+            &["tls.crt", "tls.key"]
+        };
+        p.secret(
+            spec.store_api.tls.secret_name.as_str(),
+            keys,
+            "the Store API's server certificate and the CA of its clients",
+        );
+    }
+    if spec.global_query() {
+        p.secret(
+            spec.thanos.query.remote_tls.secret_name.as_str(),
+            &["tls.crt", "tls.key", "ca.crt"],
+            "the global Query's client certificate and the CA of the remote Store APIs",
+        );
+    }
 }
 
 fn object_storage(spec: &Spec, p: &mut Prerequisites) {

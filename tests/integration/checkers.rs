@@ -881,7 +881,13 @@ fn check_grafana(r: &Rendered) -> Result<usize, String> {
     }
     if let Some(cm) = r.object("ConfigMap", "grafana-datasources") {
         let ns = cm["metadata"]["namespace"].as_str().unwrap_or_default();
-        let url = format!("http://thanos-querier.{ns}.svc.{}:9090", CLUSTER_DOMAIN);
+        // Grafana reads the Query in front: the global one, where one federates clusters.
+        let query = if r.object("Deployment", "thanos-global-querier").is_some() {
+            "thanos-global-querier"
+        } else {
+            "thanos-querier"
+        };
+        let url = format!("http://{query}.{ns}.svc.{}:9090", CLUSTER_DOMAIN);
         let mut found = false;
         for (key, body) in cm["data"].as_object().into_iter().flatten() {
             let doc: Value = match serde_saphyr::from_str(body.as_str().unwrap_or_default()) {
@@ -920,9 +926,9 @@ fn check_grafana(r: &Rendered) -> Result<usize, String> {
                     .to_owned(),
             );
         }
-        let service = r.objects("Service").find(|s| {
-            s["metadata"]["name"] == "thanos-querier" && s["metadata"]["namespace"] == ns
-        });
+        let service = r
+            .objects("Service")
+            .find(|s| s["metadata"]["name"] == query && s["metadata"]["namespace"] == ns);
         if !service.is_some_and(|s| {
             s["spec"]["ports"]
                 .as_array()
@@ -930,7 +936,9 @@ fn check_grafana(r: &Rendered) -> Result<usize, String> {
                 .flatten()
                 .any(|p| p["port"] == 9090)
         }) {
-            problems.push(format!("the datasource URL {url} names no Service `thanos-querier` in `{ns}` with port 9090"));
+            problems.push(format!(
+                "the datasource URL {url} names no Service `{query}` in `{ns}` with port 9090"
+            ));
         }
     } else if dashboards > 0 {
         problems.push(

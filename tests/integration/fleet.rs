@@ -7,11 +7,13 @@ use std::path::{Path, PathBuf};
 
 use crate::support::{Output, Test};
 
-/// A member's config: `name` and `cluster`, then `spec` lines (two-space indented) if any.
+/// A member's config: `name`, `cluster` and buckets of its own, then `spec` lines
+/// (two-space indented) if any.
 fn member(name: &str, cluster: &str, spec: &str) -> String {
     format!(
         "apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nmetadata:\n  name: {name}\n\
-         spec:\n  cluster: {cluster}\n{spec}"
+         spec:\n  cluster: {cluster}\n  \
+         objectStorage: {{bucket: {cluster}-metrics, rulerBucket: {cluster}-ruler}}\n{spec}"
     )
 }
 
@@ -222,7 +224,7 @@ fn one_invalid_member_refuses_the_fleet_and_leaves_the_directory_as_it_was() {
         .status(1)
         .stdout_is_empty()
         .stderr_has("`spec.thanos.compact.replicas`")
-        .stderr_has("--> clusters/b.yaml:9:17")
+        .stderr_has("--> clusters/b.yaml:10:17")
         .stderr_has("refusing the fleet: 1 of 3 configs is refused (`clusters/b.yaml`)");
     assert!(tree(&fleet.dir().join("out")) == before, "`out` changed");
     assert_eq!(entries(fleet.dir()), ["clusters", "out"]);
@@ -304,7 +306,7 @@ fn strict_applies_to_every_member() {
         .run();
     out.status(1)
         .stdout_is_empty()
-        .stderr_has("--> clusters/d.yaml:8:15")
+        .stderr_has("--> clusters/d.yaml:9:15")
         .stderr_has("--strict turns warnings into errors")
         .stderr_has("1 of 4 configs is refused (`clusters/d.yaml`)");
 }
@@ -353,7 +355,7 @@ fn render_check_guards_a_committed_fleet() {
     run_in(&fleet, &["render", "--fleet", "clusters", "--check", "out"])
         .status(2)
         .stdout_is_empty()
-        .stderr_has("--> clusters/a.yaml:9:17");
+        .stderr_has("--> clusters/a.yaml:10:17");
 }
 
 #[test]
@@ -665,4 +667,44 @@ fn a_mount_point_gets_the_fleet_file_by_file() {
         ["clusters", "out", "real"],
         "a staging folder was left"
     );
+}
+
+#[test]
+fn the_multi_cluster_example_passes_the_fleet_checks() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::golden::MULTI_CLUSTER);
+    let out = Test::new()
+        .args(["render", "--fleet", &example.to_string_lossy(), "-o", "out"])
+        .run();
+    out.status(0).stdout_is_empty();
+    for cluster in ["eu1", "observer", "us1"] {
+        assert!(
+            out.dir()
+                .join("out")
+                .join(cluster)
+                .join("kustomization.yaml")
+                .is_file(),
+            "no rendering of {cluster}"
+        );
+    }
+}
+
+#[test]
+fn an_observer_dialling_a_cluster_the_fleet_does_not_offer_is_refused() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::golden::MULTI_CLUSTER);
+    let mut test = Test::new();
+    for name in ["eu1", "us1", "observer"] {
+        let text = fs::read_to_string(example.join(format!("{name}.yaml"))).unwrap();
+        // us1 offered through its ingress instead: the observer still dials its load balancer.
+        let text = text.replace("expose: loadBalancer", "expose: ingress");
+        test = test.file(format!("clusters/{name}.yaml"), text);
+    }
+    let out = test
+        .args(["render", "--fleet", "clusters", "-o", "out"])
+        .run();
+    out.status(1)
+        .stdout_is_empty()
+        .stderr_has("`thanos-grpc.us1.example.com:10901` is not the Store API of any member")
+        .stderr_has("`thanos-grpc.us1.example.com:443` (clusters/us1.yaml)")
+        .stderr_has("--> clusters/observer.yaml:");
+    assert!(!out.dir().join("out").exists());
 }

@@ -971,6 +971,51 @@ fn argocd_example_parses_and_its_generate_command_renders_the_stack() {
         "this test reads discover.fileName as a plain name"
     );
 
+    // The ApplicationSet: its git files generator finds the example's config, and each
+    // Application it makes renders that config's directory with the plugin, on the cluster
+    // named after the stack.
+    let set = yaml_file(&example.join("applicationset.yaml"));
+    assert_eq!(set["kind"], "ApplicationSet");
+    assert_eq!(set["spec"]["goTemplate"], true);
+    let pattern = set["spec"]["generators"][0]["git"]["files"][0]["path"]
+        .as_str()
+        .unwrap();
+    let (dir_glob, file) = pattern.rsplit_once('/').unwrap();
+    assert_eq!(
+        file, config_name,
+        "the generator finds the configs the plugin renders"
+    );
+    let (parent, star) = dir_glob.rsplit_once('/').unwrap();
+    assert_eq!(star, "*");
+    let found: Vec<_> = std::fs::read_dir(example.join(parent))
+        .unwrap()
+        .map(|e| e.unwrap().path().join(file))
+        .filter(|p| p.is_file())
+        .collect();
+    assert!(
+        !found.is_empty(),
+        "{pattern} finds no config in the example"
+    );
+    let template = &set["spec"]["template"];
+    assert_eq!(
+        template["spec"]["source"]["plugin"]["name"],
+        plugin["metadata"]["name"]
+    );
+    assert_eq!(template["spec"]["source"]["path"], "{{ .path.path }}");
+    for config in &found {
+        // The parameters the generator reads from the file exist in it.
+        let stack = yaml_file(config);
+        assert!(
+            stack["metadata"]["name"].is_string(),
+            "{}",
+            config.display()
+        );
+        assert_eq!(
+            template["spec"]["destination"]["name"],
+            "{{ .metadata.name }}"
+        );
+    }
+
     let app = yaml_file(&example.join("application.yaml"));
     assert_eq!(app["kind"], "Application");
     let plugin_name = match plugin["spec"]["version"].as_str() {

@@ -12,6 +12,7 @@ mod ingress;
 mod object_storage;
 mod placement;
 mod prometheus;
+mod store_api;
 mod thanos;
 
 use std::collections::BTreeMap;
@@ -28,6 +29,7 @@ pub use ingress::{Expose, Ingress, Tls};
 pub use object_storage::{Azure, ObjectStorage, Provider, S3, WorkloadIdentity};
 pub use placement::{HighAvailability, NetworkPolicies, SpreadAcross};
 pub use prometheus::{Prometheus, Rule, RuleFile, RuleGroup};
+pub use store_api::{GrpcTls, StoreApi, StoreApiExpose, TlsMode};
 pub use thanos::{Compact, CompactRetention, Query, Ruler, Store, Thanos};
 
 pub const API_VERSION: &str = "stackgen.dev/v1alpha1";
@@ -119,6 +121,8 @@ pub struct Spec {
     pub object_storage: ObjectStorage,
     /// Thanos Query, Store gateway, Compactor and Ruler.
     pub thanos: Thanos,
+    /// This cluster's Store API offered to observer clusters, over TLS.
+    pub store_api: StoreApi,
     /// Alertmanager, clustered across its replicas.
     pub alertmanager: Alertmanager,
     /// kube-state-metrics: metrics about Kubernetes objects.
@@ -150,6 +154,7 @@ impl Default for Spec {
             prometheus: Prometheus::default(),
             object_storage: ObjectStorage::default(),
             thanos: Thanos::default(),
+            store_api: StoreApi::default(),
             alertmanager: Alertmanager::default(),
             kube_state_metrics: Component::default(),
             node_exporter: Component::default(),

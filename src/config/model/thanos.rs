@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{LogLevel, Resources, RuleFile, Storage};
+use super::{GrpcTls, LogLevel, Resources, RuleFile, Storage};
 use crate::config::types::{Duration, Endpoint, LabelName};
 
 /// The Thanos components.
@@ -29,8 +29,14 @@ pub struct Query {
     /// Number of Query replicas (at most 1000).
     #[schemars(range(max = 1000))]
     pub replicas: u32,
-    /// Store API (gRPC) endpoints of other clusters to federate, as `host:port`.
+    /// Store API (gRPC) endpoints of other clusters to federate, as `host:port`: what
+    /// their `spec.storeApi` offers (`<host>:443` through an ingress, `<host>:10901`
+    /// through a load balancer). With any, a global Query dials them and this cluster's
+    /// own Query, all with `remoteTls`, and Grafana and the Ruler read the global Query.
     pub remote_endpoints: Vec<Endpoint>,
+    /// TLS towards `remoteEndpoints`: the client certificate shown to them and the CA
+    /// their server certificates are checked against.
+    pub remote_tls: GrpcTls,
     /// Resources of the query container.
     pub resources: Resources,
     /// Log level.
@@ -42,6 +48,7 @@ impl Default for Query {
         Self {
             replicas: 2,
             remote_endpoints: Vec::new(),
+            remote_tls: GrpcTls::named("thanos-grpc-client-tls"),
             resources: Resources::new("250m", "512Mi", "2Gi"),
             log_level: LogLevel::Info,
         }

@@ -12,6 +12,7 @@ mod object_storage;
 mod replicas;
 mod retention;
 mod rule_files;
+mod store_api;
 mod values;
 
 use super::facts::{PROMETHEUS_RULES_FILE, RULER_RULES_FILE};
@@ -78,6 +79,8 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     );
     alertmanager::alertmanager_routes_resolve(spec, &mut f);
     endpoints::remote_endpoints_are_unique(spec, &mut f);
+    store_api::store_api_can_be_offered(spec, &mut f);
+    store_api::remote_endpoints_are_reachable(spec, &mut f);
     ingress::exposed_uis_are_protected(spec, &mut f);
     grafana::dashboards_have_data(spec, &mut f);
     grafana::grafana_keeps_its_state(spec, &mut f);

@@ -133,7 +133,10 @@ pub fn part(stack: &Stack) -> Result<Part, RenderError> {
             &[HTTP],
             &[From::Scraper, From::Ingress(Ui::Grafana)],
         )],
-        egress: vec![Egress::dial(Target::App(query::NAME), &[query::HTTP])],
+        egress: vec![Egress::dial(
+            Target::App(query::front(stack)),
+            &[query::HTTP],
+        )],
     });
     Ok(part)
 }

@@ -19,7 +19,11 @@ pub const NAME: &str = "monitoring-ingress";
 fn backends(stack: &Stack, ui: Ui) -> Vec<(String, String, Port)> {
     let one = |name: &str, port: Port| vec![(name.to_owned(), name.to_owned(), port)];
     match ui {
-        Ui::Querier => one(query::NAME, query::HTTP),
+        Ui::Querier => vec![(
+            query::NAME.to_owned(),
+            query::front(stack).to_owned(),
+            query::HTTP,
+        )],
         Ui::Grafana => one(grafana::NAME, grafana::HTTP),
         Ui::Alertmanager => one(alertmanager::NAME, alertmanager::HTTP),
         Ui::Ruler => one(ruler::NAME, thanos::HTTP),

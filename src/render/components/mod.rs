@@ -13,6 +13,7 @@ pub mod prometheus;
 pub mod query;
 pub mod ruler;
 pub mod store;
+pub mod store_api;
 pub mod thanos;
 
 use minijinja::context;
@@ -29,6 +30,9 @@ pub fn parts(stack: &Stack) -> Result<Vec<Part>, RenderError> {
     let spec = stack.spec;
     let buckets = Buckets::new(stack);
     let mut scraped = vec![query::part(stack)];
+    if spec.global_query() {
+        scraped.push(query::global_part(stack));
+    }
     for bucket in buckets.written(stack) {
         scraped.push(store::part(stack, bucket));
         scraped.push(compact::part(stack, bucket));

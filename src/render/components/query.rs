@@ -1,31 +1,51 @@
 //! Thanos Query: the deduplicated PromQL view over every Store API of the cluster (found
-//! through the Store gateway's discovery Service) and of remote clusters.
+//! through the Store gateway's discovery Service) and, where a cluster federates others,
+//! the global Query over theirs and this one's.
 
 use super::{store, thanos};
 use crate::config::facts::Ui;
+use crate::config::model::{GrpcTls, Query};
 use crate::render::network::anywhere;
 use crate::render::part::{Allow, Egress, From, Part, Policy, ScrapeJob, Target};
 use crate::render::stack::Stack;
-use crate::render::workload::{Pod, Port};
+use crate::render::workload::{Pod, Port, read_only, secret_volume};
 
 pub const NAME: &str = "thanos-querier";
+/// The Query over other clusters' Store APIs and this one's, when they are dialled with TLS.
+pub const GLOBAL_NAME: &str = "thanos-global-querier";
 /// Query's HTTP API, where Grafana, the Ruler and the ingress send PromQL.
 pub const HTTP: Port = Port::tcp("http", 9090);
 const PORTS: [Port; 2] = [thanos::GRPC, HTTP];
+const SERVER_TLS_DIR: &str = "/etc/thanos/grpc-server-tls";
+const CLIENT_TLS_DIR: &str = "/etc/thanos/grpc-client-tls";
+
+/// The Query users, Grafana and the Ruler read: the global one where there is one.
+pub fn front(stack: &Stack) -> &'static str {
+    if stack.spec.global_query() {
+        GLOBAL_NAME
+    } else {
+        NAME
+    }
+}
 
 /// The URL Grafana's datasource points at.
 pub fn url(stack: &Stack) -> String {
-    format!("http://{}:{}", stack.service_host(NAME), HTTP.number)
+    format!(
+        "http://{}:{}",
+        stack.service_host(front(stack)),
+        HTTP.number
+    )
 }
 
-/// The address the Ruler queries: every Query replica, through DNS SRV.
+/// The address the Ruler queries: every replica of the front Query, through DNS SRV.
 pub fn srv(stack: &Stack) -> String {
-    stack.srv(HTTP.name, NAME)
+    stack.srv(HTTP.name, front(stack))
 }
 
-pub fn part(stack: &Stack) -> Part {
+/// The flags every Query starts with: listeners, downsampling, and deduplication on every
+/// replica label in use.
+fn args(stack: &Stack, q: &Query) -> Vec<String> {
     let spec = stack.spec;
-    let q = &spec.thanos.query;
     let mut args = thanos::command("query", q.log_level);
     args.push(format!("--grpc-address={}", thanos::GRPC.listen()));
     args.push(format!("--http-address={}", HTTP.listen()));
@@ -33,7 +53,8 @@ pub fn part(stack: &Stack) -> Part {
     // raw retention has passed, older ranges come back empty although 5m and 1h blocks
     // exist (thanos-io/thanos#813, #4634).
     args.push("--query.auto-downsampling".to_owned());
-    // Deduplicate on every replica label in use: Prometheus's and, with a Ruler, the Ruler's.
+    // Prometheus's replica label and, with a Ruler, the Ruler's. Other clusters use the
+    // same names (the fleet check holds them to it), so the global Query dedups theirs too.
     let mut replica_labels = vec![spec.replica_label.to_string()];
     if spec.thanos.ruler.enabled
         && !replica_labels.contains(&spec.thanos.ruler.replica_label.to_string())
@@ -45,8 +66,52 @@ pub fn part(stack: &Stack) -> Part {
             .iter()
             .map(|l| format!("--query.replica-label={l}")),
     );
+    args
+}
+
+/// The ports of the remote endpoints, each once.
+fn remote_ports(q: &Query) -> Vec<u16> {
+    let mut ports: Vec<u16> = q
+        .remote_endpoints
+        .iter()
+        .filter_map(|e| e.as_str().rsplit(':').next()?.parse().ok())
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// Mounts `tls`'s Secret into the Query container at `dir`.
+fn mount_tls(pod: &mut Pod, volume: &str, tls: &GrpcTls, dir: &str) {
+    pod.volumes
+        .push(secret_volume(volume, tls.secret_name.as_str()));
+    if let Some(c) = pod.containers.first_mut() {
+        c.volume_mounts
+            .get_or_insert_with(Vec::new)
+            .push(read_only(volume, dir));
+    }
+}
+
+/// This cluster's Query, over its own Store APIs (and, dialled in plaintext, the remote
+/// ones when no global Query does).
+pub fn part(stack: &Stack) -> Part {
+    let spec = stack.spec;
+    let q = &spec.thanos.query;
+    let mut args = args(stack, q);
     args.push(format!("--endpoint=dnssrv+{}", store::discovery_srv(stack)));
-    args.extend(q.remote_endpoints.iter().map(|e| format!("--endpoint={e}")));
+    let dials_remotes = !spec.global_query();
+    if dials_remotes {
+        args.extend(q.remote_endpoints.iter().map(|e| format!("--endpoint={e}")));
+    }
+    if spec.query_serves_tls() {
+        args.push(format!("--grpc-server-tls-cert={SERVER_TLS_DIR}/tls.crt"));
+        args.push(format!("--grpc-server-tls-key={SERVER_TLS_DIR}/tls.key"));
+    }
+    if spec.query_checks_clients() {
+        args.push(format!(
+            "--grpc-server-tls-client-ca={SERVER_TLS_DIR}/ca.crt"
+        ));
+    }
 
     let mut pod = Pod::new(NAME, "query-layer", &spec.images.thanos, q.replicas);
     pod.containers.push(thanos::container(
@@ -56,30 +121,92 @@ pub fn part(stack: &Stack) -> Part {
         &q.resources,
         args,
     ));
+    if spec.query_serves_tls() {
+        mount_tls(
+            &mut pod,
+            "grpc-server-tls",
+            &spec.store_api.tls,
+            SERVER_TLS_DIR,
+        );
+    }
     let w = pod.build(stack, None, false);
 
     let mut part = Part::new(NAME);
     part.workload("kinds/deployment.yaml.j2", &w);
     part.front(stack, &w, NAME, &[HTTP, thanos::GRPC], false);
+    super::store_api::expose(stack, &mut part, &w);
     // The thanos-mixin's dashboards and alerts select `job=~".*thanos-query.*"`.
     part.scrape.push(ScrapeJob::new("thanos-query", NAME, HTTP));
     let mut egress = vec![Egress::dial(Target::StoreApi, &[thanos::GRPC])];
-    let mut remote_ports: Vec<u16> = q
-        .remote_endpoints
-        .iter()
-        .filter_map(|e| e.as_str().rsplit(':').next()?.parse().ok())
-        .collect();
-    remote_ports.sort_unstable();
-    remote_ports.dedup();
-    if !remote_ports.is_empty() {
-        egress.push(anywhere(&remote_ports));
+    if dials_remotes && !remote_ports(q).is_empty() {
+        egress.push(anywhere(&remote_ports(q)));
     }
+    let mut readers = vec![From::Scraper, From::Clients];
+    if !spec.global_query() {
+        readers.push(From::Ingress(Ui::Querier));
+    }
+    let mut ingress = vec![Allow::new(&[HTTP], &readers)];
+    // Only when someone dials it: a rule whose peers all resolve to nothing would admit
+    // every source.
+    if spec.global_query() || spec.store_api_address().is_some() {
+        ingress.push(Allow::new(
+            &[thanos::GRPC],
+            &[From::Clients, From::Observers],
+        ));
+    }
+    part.policy = Some(Policy { ingress, egress });
+    part
+}
+
+/// The global Query: every remote endpoint and this cluster's Query, all over mutual TLS
+/// with the client certificate of `thanos.query.remoteTls`.
+pub fn global_part(stack: &Stack) -> Part {
+    let spec = stack.spec;
+    let q = &spec.thanos.query;
+    let mut args = args(stack, q);
+    args.push(format!(
+        "--endpoint={}:{}",
+        stack.service_host(NAME),
+        thanos::GRPC.number
+    ));
+    args.extend(q.remote_endpoints.iter().map(|e| format!("--endpoint={e}")));
+    args.extend([
+        "--grpc-client-tls-secure".to_owned(),
+        format!("--grpc-client-tls-cert={CLIENT_TLS_DIR}/tls.crt"),
+        format!("--grpc-client-tls-key={CLIENT_TLS_DIR}/tls.key"),
+        format!("--grpc-client-tls-ca={CLIENT_TLS_DIR}/ca.crt"),
+    ]);
+
+    let mut pod = Pod::new(
+        GLOBAL_NAME,
+        "global-query-layer",
+        &spec.images.thanos,
+        q.replicas,
+    );
+    pod.containers.push(thanos::container(
+        stack,
+        "thanos-query",
+        (&PORTS, HTTP),
+        &q.resources,
+        args,
+    ));
+    mount_tls(&mut pod, "grpc-client-tls", &q.remote_tls, CLIENT_TLS_DIR);
+    let w = pod.build(stack, None, false);
+
+    let mut part = Part::new(GLOBAL_NAME);
+    part.workload("kinds/deployment.yaml.j2", &w);
+    part.front(stack, &w, GLOBAL_NAME, &[HTTP, thanos::GRPC], false);
+    part.scrape
+        .push(ScrapeJob::new("thanos-query-global", GLOBAL_NAME, HTTP));
     part.policy = Some(Policy {
         ingress: vec![Allow::new(
             &[HTTP],
             &[From::Scraper, From::Clients, From::Ingress(Ui::Querier)],
         )],
-        egress,
+        egress: vec![
+            Egress::dial(Target::App(NAME), &[thanos::GRPC]),
+            anywhere(&remote_ports(q)),
+        ],
     });
     part
 }

@@ -57,7 +57,10 @@ pub fn part(stack: &Stack, buckets: &Buckets) -> Result<Part, RenderError> {
     part.front(stack, &w, NAME, &[thanos::HTTP, thanos::GRPC], true);
     part.scrape.push(ScrapeJob::new(NAME, NAME, thanos::HTTP));
     let mut egress = objstore::egress(stack);
-    egress.push(Egress::dial(Target::App(query::NAME), &[query::HTTP]));
+    egress.push(Egress::dial(
+        Target::App(query::front(stack)),
+        &[query::HTTP],
+    ));
     if spec.alertmanager.enabled {
         egress.push(Egress::dial(
             Target::App(alertmanager::NAME),

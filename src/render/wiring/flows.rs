@@ -225,9 +225,11 @@ fn outside_dials<'a>(
             .flatten()
             .filter_map(Json::as_str)
         {
+            // Another cluster's Store API; a Service of this one (the global Query dials the
+            // local one) is a dial inside the stack, which the address check resolves.
             if let Some(endpoint) = arg
                 .strip_prefix("--endpoint=")
-                .filter(|e| !e.starts_with("dnssrv+"))
+                .filter(|e| !e.starts_with("dnssrv+") && !is_service(e))
                 && let Some(port) = endpoint.rsplit_once(':').and_then(|(_, p)| p.parse().ok())
             {
                 flows.push(outside(
@@ -267,6 +269,12 @@ fn outside_dials<'a>(
             flows.push(outside(what, from, None, u64::from(*port), "TCP"));
         }
     }
+}
+
+/// Whether a `host:port` names a Service of the cluster (`<name>.<namespace>.svc…`).
+fn is_service(endpoint: &str) -> bool {
+    let host = endpoint.rsplit_once(':').map_or(endpoint, |(host, _)| host);
+    host.ends_with(".svc") || host.contains(".svc.")
 }
 
 /// The port of the object store an objstore config names; none for a local directory.
