@@ -34,6 +34,29 @@ fn backends(stack: &Stack, ui: Ui) -> Vec<(String, String, Port)> {
     }
 }
 
+/// The rule sending every path of `host` to `service` on `port`.
+pub fn rule(host: &str, service: &str, port: Port) -> net::IngressRule {
+    net::IngressRule {
+        host: Some(host.to_owned()),
+        http: Some(net::HTTPIngressRuleValue {
+            paths: vec![net::HTTPIngressPath {
+                path: Some("/".to_owned()),
+                path_type: "Prefix".to_owned(),
+                backend: net::IngressBackend {
+                    service: Some(net::IngressServiceBackend {
+                        name: service.to_owned(),
+                        port: Some(net::ServiceBackendPort {
+                            number: Some(port.number.into()),
+                            ..net::ServiceBackendPort::default()
+                        }),
+                    }),
+                    ..net::IngressBackend::default()
+                },
+            }],
+        }),
+    }
+}
+
 /// Nothing when no UI is exposed.
 pub fn part(stack: &Stack) -> Part {
     let mut part = Part::new(NAME);
@@ -50,25 +73,7 @@ pub fn part(stack: &Stack) -> Part {
     }
     let rules: Vec<net::IngressRule> = hosts
         .iter()
-        .map(|(host, service, port)| net::IngressRule {
-            host: Some(host.clone()),
-            http: Some(net::HTTPIngressRuleValue {
-                paths: vec![net::HTTPIngressPath {
-                    path: Some("/".to_owned()),
-                    path_type: "Prefix".to_owned(),
-                    backend: net::IngressBackend {
-                        service: Some(net::IngressServiceBackend {
-                            name: service.clone(),
-                            port: Some(net::ServiceBackendPort {
-                                number: Some(port.number.into()),
-                                ..net::ServiceBackendPort::default()
-                            }),
-                        }),
-                        ..net::IngressBackend::default()
-                    },
-                }],
-            }),
-        })
+        .map(|(host, service, port)| rule(host, service, *port))
         .collect();
     let mut annotations = BTreeMap::new();
     if let Some(secret) = &i.basic_auth_secret {

@@ -81,6 +81,20 @@ fn remote_ports(q: &Query) -> Vec<u16> {
     ports
 }
 
+/// A Query's pods: one `thanos-query` container with `args`.
+fn pod<'a>(stack: &Stack<'a>, (name, component): (&'a str, &'a str), args: Vec<String>) -> Pod<'a> {
+    let q = &stack.spec.thanos.query;
+    let mut pod = Pod::new(name, component, &stack.spec.images.thanos, q.replicas);
+    pod.containers.push(thanos::container(
+        stack,
+        "thanos-query",
+        (&PORTS, HTTP),
+        &q.resources,
+        args,
+    ));
+    pod
+}
+
 /// Mounts `tls`'s Secret into the Query container at `dir`.
 fn mount_tls(pod: &mut Pod, volume: &str, tls: &GrpcTls, dir: &str) {
     pod.volumes
@@ -113,14 +127,7 @@ pub fn part(stack: &Stack) -> Part {
         ));
     }
 
-    let mut pod = Pod::new(NAME, "query-layer", &spec.images.thanos, q.replicas);
-    pod.containers.push(thanos::container(
-        stack,
-        "thanos-query",
-        (&PORTS, HTTP),
-        &q.resources,
-        args,
-    ));
+    let mut pod = pod(stack, (NAME, "query-layer"), args);
     if spec.query_serves_tls() {
         mount_tls(
             &mut pod,
@@ -177,19 +184,7 @@ pub fn global_part(stack: &Stack) -> Part {
         format!("--grpc-client-tls-ca={CLIENT_TLS_DIR}/ca.crt"),
     ]);
 
-    let mut pod = Pod::new(
-        GLOBAL_NAME,
-        "global-query-layer",
-        &spec.images.thanos,
-        q.replicas,
-    );
-    pod.containers.push(thanos::container(
-        stack,
-        "thanos-query",
-        (&PORTS, HTTP),
-        &q.resources,
-        args,
-    ));
+    let mut pod = pod(stack, (GLOBAL_NAME, "global-query-layer"), args);
     mount_tls(&mut pod, "grpc-client-tls", &q.remote_tls, CLIENT_TLS_DIR);
     let w = pod.build(stack, None, false);
 

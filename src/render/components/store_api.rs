@@ -61,25 +61,7 @@ fn ingress(stack: &Stack, part: &mut Part, w: &Workload, sources: &[String]) {
             .map(|(k, v)| (format!("nginx.ingress.kubernetes.io/{k}"), v))
             .collect(),
     );
-    let rule = net::IngressRule {
-        host: Some(host.clone()),
-        http: Some(net::HTTPIngressRuleValue {
-            paths: vec![net::HTTPIngressPath {
-                path: Some("/".to_owned()),
-                path_type: "Prefix".to_owned(),
-                backend: net::IngressBackend {
-                    service: Some(net::IngressServiceBackend {
-                        name: super::query::NAME.to_owned(),
-                        port: Some(net::ServiceBackendPort {
-                            number: Some(thanos::GRPC.number.into()),
-                            ..net::ServiceBackendPort::default()
-                        }),
-                    }),
-                    ..net::IngressBackend::default()
-                },
-            }],
-        }),
-    };
+    let rule = super::ingress::rule(&host, super::query::NAME, thanos::GRPC);
     let tls = vec![net::IngressTLS {
         hosts: Some(vec![host]),
         secret_name: Some(secret.to_owned()),
