@@ -93,6 +93,16 @@ pub struct SecretKeyRef {
     pub key: String,
 }
 
+/// A key in a ConfigMap in the stack's namespace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigMapKeyRef {
+    /// ConfigMap name.
+    pub name: Dns1123Label,
+    /// Key inside the ConfigMap.
+    pub key: String,
+}
+
 /// A component that can be switched off.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]

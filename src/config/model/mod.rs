@@ -23,10 +23,14 @@ use serde::{Deserialize, Serialize};
 use super::types::{Dns1123Label, DnsName, ImageRef, LabelName};
 
 pub use alertmanager::{Alertmanager, ChildRoute, PagerDuty, Receiver, Route, Slack, Webhook};
-pub use common::{Component, LogLevel, ResourceAmounts, Resources, SecretKeyRef, Storage};
+pub use common::{
+    Component, ConfigMapKeyRef, LogLevel, ResourceAmounts, Resources, SecretKeyRef, Storage,
+};
 pub use grafana::{Dashboard, Grafana, GrafanaDatabase};
 pub use ingress::{Expose, Ingress, Tls};
-pub use object_storage::{Azure, ObjectStorage, Provider, S3, WorkloadIdentity};
+pub use object_storage::{
+    Azure, BucketLookupType, CaBundle, ObjectStorage, Provider, S3, Sse, SseType, WorkloadIdentity,
+};
 pub use placement::{HighAvailability, NetworkPolicies, SpreadAcross};
 pub use prometheus::{Prometheus, Rule, RuleFile, RuleGroup};
 pub use store_api::{GrpcTls, StoreApi, StoreApiExpose, TlsMode};

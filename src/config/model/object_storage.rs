@@ -1,9 +1,11 @@
 //! The object storage section: the buckets long-term metrics and the Ruler's blocks live in.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::SecretKeyRef;
+use super::{ConfigMapKeyRef, SecretKeyRef};
 use crate::config::types::Dns1123Label;
 
 /// Where long-term metrics are stored.
@@ -31,6 +33,17 @@ pub struct ObjectStorage {
     /// Cloud identity bound to the ServiceAccounts instead of a credentials Secret.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload_identity: Option<WorkloadIdentity>,
+    /// A folder inside the bucket(s), such as `clusters/prod-eu1`, so several clusters or
+    /// tenants can share one bucket; every block is written and read below it. Written as
+    /// the objstore config's top-level `prefix`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// CA certificate(s) to trust for the object store's TLS, for an on-prem endpoint signed
+    /// by a private CA: one key of a Secret or a ConfigMap, mounted read-only into every pod
+    /// that talks to the bucket and named as `http_config.tls_config.ca_file`. Only this CA
+    /// is trusted then, not the system's. `s3`, `gcs` and `azure` take it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_bundle: Option<CaBundle>,
 }
 
 impl Default for ObjectStorage {
@@ -46,6 +59,8 @@ impl Default for ObjectStorage {
             s3: None,
             azure: None,
             workload_identity: None,
+            prefix: None,
+            ca_bundle: None,
         }
     }
 }
@@ -76,6 +91,86 @@ pub struct S3 {
     /// Use plain HTTP (for in-cluster MinIO and the like).
     #[serde(default)]
     pub insecure: bool,
+    /// How the bucket is addressed: `virtual-hosted` (`bucket.endpoint`), `path`
+    /// (`endpoint/bucket`, what MinIO and Ceph RGW need) or `auto`; Thanos picks `auto`
+    /// when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_lookup_type: Option<BucketLookupType>,
+    /// Server-side encryption of the blocks written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sse: Option<Sse>,
+}
+
+/// S3 bucket addressing, as Thanos's `bucket_lookup_type` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BucketLookupType {
+    /// Let the client choose from the endpoint.
+    Auto,
+    /// `https://bucket.endpoint/object`.
+    VirtualHosted,
+    /// `https://endpoint/bucket/object`: MinIO, Ceph RGW and most on-prem stores.
+    Path,
+}
+
+impl BucketLookupType {
+    /// The value Thanos reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::VirtualHosted => "virtual-hosted",
+            Self::Path => "path",
+        }
+    }
+}
+
+/// S3 server-side encryption, written as Thanos's `sse_config`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Sse {
+    /// `SSE-S3` (keys managed by the store) or `SSE-KMS` (a KMS key of yours).
+    #[serde(rename = "type")]
+    pub kind: SseType,
+    /// The KMS key (ID or ARN) to encrypt with; required for, and only allowed with, `SSE-KMS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// KMS encryption context (`SSE-KMS` only); AWS supplies a default one when unset.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub kms_encryption_context: BTreeMap<String, String>,
+}
+
+/// Server-side encryption methods. (`SSE-C` needs a key file of its own and is not offered.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum SseType {
+    /// Keys managed by the object store.
+    #[serde(rename = "SSE-S3")]
+    SseS3,
+    /// A customer-managed KMS key.
+    #[serde(rename = "SSE-KMS")]
+    SseKms,
+}
+
+impl SseType {
+    /// The value Thanos reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SseS3 => "SSE-S3",
+            Self::SseKms => "SSE-KMS",
+        }
+    }
+}
+
+/// Where the CA bundle lives: exactly one of `secret` and `configMap`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CaBundle {
+    /// A key of a Secret holding the PEM certificate(s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretKeyRef>,
+    /// A key of a ConfigMap holding the PEM certificate(s) (a CA is public, so a ConfigMap
+    /// is enough).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_map: Option<ConfigMapKeyRef>,
 }
 
 /// Azure storage account.

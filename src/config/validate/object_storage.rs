@@ -1,8 +1,16 @@
-//! Object storage: bucket names the provider accepts, and the settings and identity each
-//! provider needs.
+//! Object storage: bucket names the provider accepts, the prefix inside them, and the
+//! settings, encryption, CA bundle and identity each provider needs.
 
 use super::Findings;
-use crate::config::model::{ObjectStorage, Provider, Purpose, Spec, WorkloadIdentity};
+use crate::config::model::{
+    CaBundle, ObjectStorage, Provider, Purpose, S3, Spec, Sse, SseType, WorkloadIdentity,
+};
+
+/// The providers whose objstore config takes `http_config.tls_config.ca_file`.
+const TLS_PROVIDERS: &str = "`s3`, `gcs` and `azure`";
+
+/// The longest prefix accepted: object names stay far below S3's 1,024-byte key limit.
+const PREFIX_MAX: usize = 256;
 
 pub(super) fn buckets_follow_provider_rules(spec: &Spec, f: &mut Findings) {
     let os = &spec.object_storage;
@@ -101,6 +109,116 @@ pub(super) fn object_storage_is_complete(spec: &Spec, f: &mut Findings) {
     settings_fit_the_provider(os, f);
     if let Some(wi) = &os.workload_identity {
         workload_identity_fits_the_provider(os, wi, f);
+    }
+    if let Some(prefix) = &os.prefix {
+        prefix_is_a_folder(prefix, f);
+    }
+    if let (Provider::S3, Some(s3)) = (os.provider, &os.s3)
+        && let Some(sse) = &s3.sse
+    {
+        encryption_is_complete(sse, f);
+    }
+    if let Some(ca) = &os.ca_bundle {
+        ca_bundle_fits(os, ca, f);
+    }
+}
+
+/// The prefix is a relative folder: Thanos trims `/` at its ends and joins it to every
+/// object name with `/`, so empty, `.` and `..` segments would name other folders than the
+/// one written.
+fn prefix_is_a_folder(prefix: &str, f: &mut Findings) {
+    let why = if prefix.is_empty() {
+        Some("is empty".to_owned())
+    } else if prefix.len() > PREFIX_MAX {
+        Some(format!(
+            "is {} characters long, more than the {PREFIX_MAX} allowed",
+            prefix.len()
+        ))
+    } else if let Some(c) = prefix
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_./".contains(*c)))
+    {
+        Some(format!("`{prefix}` holds `{c}`"))
+    } else if prefix.starts_with('/') || prefix.ends_with('/') {
+        Some(format!("`{prefix}` starts or ends with `/`"))
+    } else if prefix
+        .split('/')
+        .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        Some(format!("`{prefix}` has an empty, `.` or `..` segment"))
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        f.error(
+            "spec.objectStorage.prefix",
+            why,
+            "a prefix is a folder inside the bucket, such as `clusters/prod-eu1`: letters, digits, `-`, `_` and `.`, segments joined by single `/`, none of them `.` or `..`, no `/` at either end; remove it to use the bucket's root",
+        );
+    }
+}
+
+/// `SSE-KMS` needs its key; the KMS settings mean nothing to `SSE-S3`, which Thanos would
+/// silently ignore.
+fn encryption_is_complete(sse: &Sse, f: &mut Findings) {
+    const PATH: &str = "spec.objectStorage.s3.sse";
+    match (sse.kind, &sse.kms_key_id) {
+        (SseType::SseKms, None) => f.error(
+            &format!("{PATH}.kmsKeyId"),
+            "is missing, and `type: SSE-KMS` needs the KMS key to encrypt with".to_owned(),
+            "add `kmsKeyId: <key ID or ARN>`, or use `type: SSE-S3` for keys the store manages",
+        ),
+        (SseType::SseKms, Some(id)) if id.trim().is_empty() => f.error(
+            &format!("{PATH}.kmsKeyId"),
+            "is empty, and `type: SSE-KMS` needs the KMS key to encrypt with".to_owned(),
+            "write the key ID or ARN, such as `arn:aws:kms:<region>:<account>:key/<id>`",
+        ),
+        (SseType::SseS3, Some(_)) => f.error(
+            &format!("{PATH}.kmsKeyId"),
+            "is only allowed with `type: SSE-KMS`".to_owned(),
+            "remove it, or set `type: SSE-KMS` to encrypt with that key",
+        ),
+        _ => {}
+    }
+    if sse.kind == SseType::SseS3 && !sse.kms_encryption_context.is_empty() {
+        f.error(
+            &format!("{PATH}.kmsEncryptionContext"),
+            "is only allowed with `type: SSE-KMS`".to_owned(),
+            "remove it, or set `type: SSE-KMS` and `kmsKeyId`",
+        );
+    }
+}
+
+/// A CA bundle names exactly one source, a provider that speaks TLS through Thanos's HTTP
+/// client, and not a plain-HTTP endpoint.
+fn ca_bundle_fits(os: &ObjectStorage, ca: &CaBundle, f: &mut Findings) {
+    const PATH: &str = "spec.objectStorage.caBundle";
+    match (&ca.secret, &ca.config_map) {
+        (None, None) => f.error(
+            PATH,
+            "names neither a Secret nor a ConfigMap".to_owned(),
+            "write exactly one of `caBundle: {configMap: {name: <name>, key: ca.crt}}` and `caBundle: {secret: {name: <name>, key: ca.crt}}`",
+        ),
+        (Some(_), Some(_)) => f.error(
+            PATH,
+            "names both a Secret and a ConfigMap".to_owned(),
+            "keep exactly one of `secret` and `configMap`: the CA file is read from one place",
+        ),
+        _ => {}
+    }
+    if os.provider == Provider::Filesystem {
+        f.error(
+            PATH,
+            "cannot be used with provider `filesystem`, which opens no connection".to_owned(),
+            format!("only {TLS_PROVIDERS} take a CA bundle (their `http_config.tls_config.ca_file`); remove it"),
+        );
+    }
+    if os.provider == Provider::S3 && os.s3.as_ref().is_some_and(|s3: &S3| s3.insecure) {
+        f.error(
+            PATH,
+            "is set, but `s3.insecure: true` speaks plain HTTP, which has no TLS to verify".to_owned(),
+            "remove `s3.insecure` to reach the endpoint over HTTPS with this CA, or remove `caBundle`",
+        );
     }
 }
 

@@ -1,8 +1,9 @@
-//! Tests of the object storage rules: bucket names per provider, and settings that fit the
-//! provider.
+//! Tests of the object storage rules: bucket names per provider, settings that fit the
+//! provider, the prefix, S3 encryption and the CA bundle.
 
-use crate::config::model::Provider;
-use crate::config::testing::{help_of, passes, position, rejects, warns};
+use crate::config::model::{BucketLookupType, Provider, SseType};
+use crate::config::testing::{expect, help_of, passes, position, rejects, warns};
+use crate::diagnostic::Severity;
 use crate::source::Origin;
 
 // -----------------------------------------------------------------------------------------
@@ -409,5 +410,315 @@ fn workload_identity_alone_passes() {
     passes(
         "objectStorage: {credentialsSecret: null, workloadIdentity: {gcpServiceAccount: t@p.iam.gserviceaccount.com}}",
         "spec.objectStorage.credentialsSecret",
+    );
+}
+
+// -----------------------------------------------------------------------------------------
+// prefix
+// -----------------------------------------------------------------------------------------
+
+#[test]
+fn a_prefix_with_folders_passes() {
+    let loaded = passes(
+        "objectStorage: {prefix: clusters/prod-eu1_a.b}",
+        "spec.objectStorage.prefix",
+    );
+    assert_eq!(
+        loaded.config.spec.object_storage.prefix.as_deref(),
+        Some("clusters/prod-eu1_a.b")
+    );
+}
+
+#[test]
+fn a_prefix_must_not_start_or_end_with_a_slash() {
+    for prefix in ["/clusters", "clusters/"] {
+        let d = rejects(
+            &format!("objectStorage: {{prefix: '{prefix}'}}"),
+            "spec.objectStorage.prefix",
+            &format!("`{prefix}` starts or ends with `/`"),
+        );
+        assert!(help_of(&d).contains("such as `clusters/prod-eu1`"));
+    }
+}
+
+#[test]
+fn a_prefix_must_not_climb_out_of_its_folder() {
+    for prefix in ["clusters/../other", "..", "a/./b", "a//b"] {
+        rejects(
+            &format!("objectStorage: {{prefix: '{prefix}'}}"),
+            "spec.objectStorage.prefix",
+            "has an empty, `.` or `..` segment",
+        );
+    }
+}
+
+#[test]
+fn a_prefix_refuses_other_characters() {
+    rejects(
+        "objectStorage: {prefix: 'prod eu1'}",
+        "spec.objectStorage.prefix",
+        "`prod eu1` holds ` `",
+    );
+}
+
+#[test]
+fn an_empty_prefix_is_refused() {
+    let d = rejects(
+        "objectStorage: {prefix: ''}",
+        "spec.objectStorage.prefix",
+        "is empty",
+    );
+    assert!(help_of(&d).contains("remove it to use the bucket's root"));
+}
+
+#[test]
+fn a_prefix_has_a_length_limit() {
+    rejects(
+        &format!("objectStorage: {{prefix: {}}}", "a".repeat(257)),
+        "spec.objectStorage.prefix",
+        "is 257 characters long, more than the 256 allowed",
+    );
+}
+
+// -----------------------------------------------------------------------------------------
+// S3 bucket lookup and server-side encryption
+// -----------------------------------------------------------------------------------------
+
+#[test]
+fn path_style_lookup_passes() {
+    let loaded = passes(
+        "objectStorage: {provider: s3, s3: {endpoint: minio.example.com, bucketLookupType: path}}",
+        "spec.objectStorage.s3.bucketLookupType",
+    );
+    let s3 = loaded.config.spec.object_storage.s3.unwrap();
+    assert_eq!(s3.bucket_lookup_type, Some(BucketLookupType::Path));
+}
+
+#[test]
+fn an_unknown_lookup_type_names_the_allowed_ones() {
+    let d = rejects(
+        "objectStorage: {provider: s3, s3: {endpoint: minio.example.com, bucketLookupType: dns}}",
+        "spec.objectStorage.s3.bucketLookupType",
+        "is not an allowed value",
+    );
+    let help = help_of(&d);
+    assert!(
+        help.contains("`auto`") && help.contains("`virtual-hosted`") && help.contains("`path`"),
+        "{help}"
+    );
+}
+
+#[test]
+fn sse_kms_with_a_key_passes() {
+    let loaded = passes(
+        "
+        objectStorage:
+          provider: s3
+          s3:
+            endpoint: s3.amazonaws.com
+            sse:
+              type: SSE-KMS
+              kmsKeyId: arn:aws:kms:us-east-1:123456789012:key/abcd
+              kmsEncryptionContext: {team: payments}
+        ",
+        "spec.objectStorage.s3.sse.kmsKeyId",
+    );
+    let sse = loaded.config.spec.object_storage.s3.unwrap().sse.unwrap();
+    assert_eq!(sse.kind, SseType::SseKms);
+    assert_eq!(sse.kms_encryption_context["team"], "payments");
+}
+
+#[test]
+fn sse_s3_alone_passes() {
+    passes(
+        "objectStorage: {provider: s3, s3: {endpoint: s3.amazonaws.com, sse: {type: SSE-S3}}}",
+        "spec.objectStorage.s3.sse",
+    );
+}
+
+#[test]
+fn sse_kms_needs_a_key() {
+    let d = rejects(
+        "objectStorage: {provider: s3, s3: {endpoint: s3.amazonaws.com, sse: {type: SSE-KMS}}}",
+        "spec.objectStorage.s3.sse.kmsKeyId",
+        "is missing, and `type: SSE-KMS` needs the KMS key to encrypt with",
+    );
+    assert!(help_of(&d).contains("`type: SSE-S3`"));
+}
+
+#[test]
+fn sse_kms_refuses_an_empty_key() {
+    rejects(
+        "objectStorage: {provider: s3, s3: {endpoint: s3.amazonaws.com, sse: {type: SSE-KMS, kmsKeyId: ''}}}",
+        "spec.objectStorage.s3.sse.kmsKeyId",
+        "is empty",
+    );
+}
+
+#[test]
+fn kms_settings_are_refused_with_sse_s3() {
+    let ds = crate::config::testing::diagnostics(
+        "
+        objectStorage:
+          provider: s3
+          s3:
+            endpoint: s3.amazonaws.com
+            sse: {type: SSE-S3, kmsKeyId: abcd, kmsEncryptionContext: {a: b}}
+        ",
+    );
+    // Both faults at once, each at its own path.
+    let key = expect(
+        &ds,
+        Severity::Error,
+        "spec.objectStorage.s3.sse.kmsKeyId",
+        "is only allowed with `type: SSE-KMS`",
+    );
+    assert!(help_of(&key).contains("remove it"));
+    expect(
+        &ds,
+        Severity::Error,
+        "spec.objectStorage.s3.sse.kmsEncryptionContext",
+        "is only allowed with `type: SSE-KMS`",
+    );
+}
+
+#[test]
+fn an_unknown_sse_type_names_the_allowed_ones() {
+    let d = rejects(
+        "objectStorage: {provider: s3, s3: {endpoint: s3.amazonaws.com, sse: {type: SSE-C}}}",
+        "spec.objectStorage.s3.sse.type",
+        "is not an allowed value",
+    );
+    assert!(
+        help_of(&d).contains("`SSE-S3`, `SSE-KMS`"),
+        "{}",
+        help_of(&d)
+    );
+}
+
+// -----------------------------------------------------------------------------------------
+// caBundle
+// -----------------------------------------------------------------------------------------
+
+/// An on-prem S3 store; a test appends its `caBundle` line.
+const MINIO: &str = "objectStorage:
+  provider: s3
+  s3: {endpoint: minio.storage.example.com, bucketLookupType: path}
+";
+
+#[test]
+fn a_ca_bundle_from_a_config_map_passes() {
+    let loaded = passes(
+        &format!("{MINIO}  caBundle: {{configMap: {{name: minio-ca, key: ca.crt}}}}\n"),
+        "spec.objectStorage.caBundle",
+    );
+    let ca = loaded.config.spec.object_storage.ca_bundle.unwrap();
+    assert_eq!(ca.config_map.unwrap().name.as_str(), "minio-ca");
+}
+
+#[test]
+fn a_ca_bundle_from_a_secret_passes_with_gcs_and_azure() {
+    passes(
+        "objectStorage: {caBundle: {secret: {name: proxy-ca, key: ca.pem}}}",
+        "spec.objectStorage.caBundle",
+    );
+    passes(
+        "
+        objectStorage:
+          provider: azure
+          credentialsSecret: null
+          azure: {storageAccount: acct}
+          workloadIdentity: {azureClientId: 00000000-0000-0000-0000-000000000000}
+          caBundle: {secret: {name: proxy-ca, key: ca.pem}}
+        ",
+        "spec.objectStorage.caBundle",
+    );
+}
+
+#[test]
+fn a_ca_bundle_names_exactly_one_source() {
+    let d = rejects(
+        &format!(
+            "{MINIO}  caBundle: {{configMap: {{name: a, key: ca.crt}}, secret: {{name: b, key: ca.crt}}}}\n"
+        ),
+        "spec.objectStorage.caBundle",
+        "names both a Secret and a ConfigMap",
+    );
+    assert!(help_of(&d).contains("exactly one of `secret` and `configMap`"));
+    let d = rejects(
+        &format!("{MINIO}  caBundle: {{}}\n"),
+        "spec.objectStorage.caBundle",
+        "names neither a Secret nor a ConfigMap",
+    );
+    assert!(help_of(&d).contains("caBundle: {configMap: {name: <name>, key: ca.crt}}"));
+}
+
+#[test]
+fn a_ca_bundle_is_refused_over_plain_http() {
+    let d = rejects(
+        "
+        objectStorage:
+          provider: s3
+          s3: {endpoint: minio.storage:9000, insecure: true}
+          caBundle: {configMap: {name: minio-ca, key: ca.crt}}
+        ",
+        "spec.objectStorage.caBundle",
+        "`s3.insecure: true` speaks plain HTTP, which has no TLS to verify",
+    );
+    assert!(help_of(&d).contains("remove `s3.insecure`"));
+}
+
+#[test]
+fn a_ca_bundle_is_refused_for_filesystem_storage() {
+    let d = rejects(
+        "objectStorage: {provider: filesystem, caBundle: {configMap: {name: ca, key: ca.crt}}}",
+        "spec.objectStorage.caBundle",
+        "cannot be used with provider `filesystem`",
+    );
+    assert!(help_of(&d).contains("only `s3`, `gcs` and `azure` take a CA bundle"));
+}
+
+#[test]
+fn a_ca_bundle_key_must_be_a_file_name() {
+    rejects(
+        &format!("{MINIO}  caBundle: {{configMap: {{name: minio-ca, key: 'certs/ca.crt'}}}}\n"),
+        "spec.objectStorage.caBundle.configMap.key",
+        "`certs/ca.crt` is not a ConfigMap key",
+    );
+    rejects(
+        &format!("{MINIO}  caBundle: {{secret: {{name: minio-ca, key: '..'}}}}\n"),
+        "spec.objectStorage.caBundle.secret.key",
+        "`..` is not a Secret key",
+    );
+}
+
+#[test]
+fn object_storage_faults_are_reported_together() {
+    let ds = crate::config::testing::diagnostics(
+        "
+        objectStorage:
+          provider: s3
+          prefix: /tenants/
+          s3: {endpoint: minio.storage:9000, insecure: true, sse: {type: SSE-KMS}}
+          caBundle: {configMap: {name: minio-ca, key: ca.crt}}
+        ",
+    );
+    expect(
+        &ds,
+        Severity::Error,
+        "spec.objectStorage.prefix",
+        "starts or ends with `/`",
+    );
+    expect(
+        &ds,
+        Severity::Error,
+        "spec.objectStorage.s3.sse.kmsKeyId",
+        "is missing",
+    );
+    expect(
+        &ds,
+        Severity::Error,
+        "spec.objectStorage.caBundle",
+        "plain HTTP",
     );
 }

@@ -1,6 +1,6 @@
 //! Values that pass their type but that the component consuming them would refuse or
-//! choke on: requests above limits, empty volumes, Secret keys that are no file names,
-//! ingress hosts longer than DNS allows.
+//! choke on: requests above limits, empty volumes, Secret and ConfigMap keys that are no file
+//! names, ingress hosts longer than DNS allows.
 
 use super::Findings;
 use crate::config::facts::Ui;
@@ -76,38 +76,62 @@ pub(super) fn volumes_have_room(spec: &Spec, f: &mut Findings) {
     }
 }
 
-/// Every Secret key the config names, by config path.
-fn secret_keys(spec: &Spec) -> Vec<(String, &SecretKeyRef)> {
-    let mut out = Vec::new();
+/// Every Secret and ConfigMap key the config names, by config path: the path, the kind and
+/// the key.
+fn file_keys(spec: &Spec) -> Vec<(String, &'static str, &str)> {
+    let mut secrets: Vec<(String, &SecretKeyRef)> = Vec::new();
     if let Some(creds) = &spec.object_storage.credentials_secret {
-        out.push(("spec.objectStorage.credentialsSecret".to_owned(), creds));
+        secrets.push(("spec.objectStorage.credentialsSecret".to_owned(), creds));
+    }
+    if let Some(r) = spec
+        .object_storage
+        .ca_bundle
+        .as_ref()
+        .and_then(|ca| ca.secret.as_ref())
+    {
+        secrets.push(("spec.objectStorage.caBundle.secret".to_owned(), r));
     }
     for (i, r) in spec.alertmanager.receivers.iter().enumerate() {
         let base = format!("spec.alertmanager.receivers[{i}]");
         if let Some(w) = &r.webhook {
-            out.push((format!("{base}.webhook.urlSecret"), &w.url_secret));
+            secrets.push((format!("{base}.webhook.urlSecret"), &w.url_secret));
         }
         if let Some(s) = &r.slack {
-            out.push((format!("{base}.slack.apiUrlSecret"), &s.api_url_secret));
+            secrets.push((format!("{base}.slack.apiUrlSecret"), &s.api_url_secret));
         }
         if let Some(p) = &r.pagerduty {
-            out.push((
+            secrets.push((
                 format!("{base}.pagerduty.routingKeySecret"),
                 &p.routing_key_secret,
             ));
         }
     }
     if let Some(db) = &spec.grafana.database {
-        out.push(("spec.grafana.database.urlSecret".to_owned(), &db.url_secret));
+        secrets.push(("spec.grafana.database.urlSecret".to_owned(), &db.url_secret));
+    }
+    let mut out: Vec<(String, &'static str, &str)> = secrets
+        .into_iter()
+        .map(|(path, r)| (path, "Secret", r.key.as_str()))
+        .collect();
+    if let Some(r) = spec
+        .object_storage
+        .ca_bundle
+        .as_ref()
+        .and_then(|ca| ca.config_map.as_ref())
+    {
+        out.push((
+            "spec.objectStorage.caBundle.configMap".to_owned(),
+            "ConfigMap",
+            r.key.as_str(),
+        ));
     }
     out
 }
 
-/// Secret keys become file names in mounted volumes: Kubernetes allows letters, digits,
-/// `-`, `_` and `.`, and neither `.` nor `..`.
+/// Secret and ConfigMap keys become file names in mounted volumes: Kubernetes allows
+/// letters, digits, `-`, `_` and `.`, and neither `.` nor `..`.
 pub(super) fn secret_keys_are_file_names(spec: &Spec, f: &mut Findings) {
-    for (path, secret) in secret_keys(spec) {
-        let key = secret.key.as_str();
+    for (path, kind, key) in file_keys(spec) {
         let chars_ok = !key.is_empty()
             && key.len() <= 253
             && key
@@ -116,7 +140,7 @@ pub(super) fn secret_keys_are_file_names(spec: &Spec, f: &mut Findings) {
         if !chars_ok || key == "." || key == ".." {
             f.error(
                 &format!("{path}.key"),
-                format!("`{key}` is not a Secret key"),
+                format!("`{key}` is not a {kind} key"),
                 "a key is a file name: letters, digits, `-`, `_` and `.`, not `.` or `..`",
             );
         }
