@@ -1,19 +1,23 @@
 //! What must exist before the stack is applied and what the stack does not create itself:
-//! the Secrets it references (with the keys it reads), the buckets, the storage and ingress
-//! classes, the cert-manager issuer and the ingress controller's namespace. The wiring
+//! the Secrets and ConfigMaps it references (with the keys it reads), the buckets, the
+//! storage and ingress classes, the cert-manager issuer and the ingress controller's
+//! namespace. The wiring
 //! check holds the rendered stream to this list; `stackgen prerequisites` prints it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::config::model::{Provider, SecretKeyRef, Spec};
+use crate::config::model::{ConfigMapKeyRef, Provider, SecretKeyRef, Spec};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Prerequisites {
     /// Secrets in the stack's namespace, by name: the keys read, and why.
-    pub secrets: BTreeMap<String, SecretNeed>,
+    pub secrets: BTreeMap<String, KeysNeeded>,
+    /// ConfigMaps in the stack's namespace, by name: the keys read, and why.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub config_maps: BTreeMap<String, KeysNeeded>,
     /// Buckets the stack reads and writes, as `provider://bucket`.
     pub buckets: Vec<String>,
     /// StorageClasses the volume claims name; `""` stands for the cluster's default.
@@ -29,9 +33,10 @@ pub struct Prerequisites {
     pub workload_identities: Vec<String>,
 }
 
+/// The keys of a Secret or ConfigMap the stack reads, and what for.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct SecretNeed {
+pub struct KeysNeeded {
     pub keys: BTreeSet<String>,
     pub used_for: BTreeSet<String>,
 }
@@ -46,6 +51,24 @@ impl Prerequisites {
     fn secret_key(&mut self, r: &SecretKeyRef, used_for: &str) {
         self.secret(r.name.as_str(), &[r.key.as_str()], used_for);
     }
+
+    fn config_map_key(&mut self, r: &ConfigMapKeyRef, used_for: &str) {
+        let need = self.config_maps.entry(r.name.to_string()).or_default();
+        need.keys.insert(r.key.clone());
+        need.used_for.insert(used_for.to_owned());
+    }
+}
+
+/// One line per Secret or ConfigMap: its keys, and what reads them.
+fn needs(objects: &BTreeMap<String, KeysNeeded>) -> Vec<String> {
+    objects
+        .iter()
+        .map(|(name, need)| {
+            let keys: Vec<&str> = need.keys.iter().map(String::as_str).collect();
+            let uses: Vec<&str> = need.used_for.iter().map(String::as_str).collect();
+            format!("{name}: keys {} (for {})", keys.join(", "), uses.join("; "))
+        })
+        .collect()
 }
 
 impl Prerequisites {
@@ -62,14 +85,11 @@ impl Prerequisites {
         };
         section(
             format!("Secrets in namespace `{namespace}`:"),
-            self.secrets
-                .iter()
-                .map(|(name, need)| {
-                    let keys: Vec<&str> = need.keys.iter().map(String::as_str).collect();
-                    let uses: Vec<&str> = need.used_for.iter().map(String::as_str).collect();
-                    format!("{name}: keys {} (for {})", keys.join(", "), uses.join("; "))
-                })
-                .collect(),
+            needs(&self.secrets),
+        );
+        section(
+            format!("ConfigMaps in namespace `{namespace}`:"),
+            needs(&self.config_maps),
         );
         section("Buckets:".to_owned(), self.buckets.clone());
         section(
@@ -227,6 +247,15 @@ fn object_storage(spec: &Spec, p: &mut Prerequisites) {
         ),
         _ => {}
     }
+    if let Some(ca) = &os.ca_bundle {
+        const CA: &str = "the object store's CA bundle";
+        if let Some(secret) = &ca.secret {
+            p.secret_key(secret, CA);
+        }
+        if let Some(map) = &ca.config_map {
+            p.config_map_key(map, CA);
+        }
+    }
     if let Some(wi) = &os.workload_identity {
         let identities = [
             wi.gcp_service_account
@@ -267,5 +296,68 @@ fn storage_classes(spec: &Spec, p: &mut Prerequisites) {
     }
     if spec.object_storage.provider == Provider::Filesystem {
         p.storage_classes.insert(String::new());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::of;
+    use crate::config::model::{CaBundle, ConfigMapKeyRef, MonitoringStack, SecretKeyRef};
+
+    fn with_ca(ca: CaBundle) -> MonitoringStack {
+        let mut config = MonitoringStack::default();
+        config.spec.object_storage.ca_bundle = Some(ca);
+        config
+    }
+
+    #[test]
+    fn a_ca_bundle_config_map_is_listed_with_its_key() {
+        let config = with_ca(CaBundle {
+            secret: None,
+            config_map: Some(ConfigMapKeyRef {
+                name: "minio-ca".parse().unwrap(),
+                key: "ca.crt".to_owned(),
+            }),
+        });
+        let p = of(&config.spec);
+        let need = &p.config_maps["minio-ca"];
+        assert_eq!(need.keys.iter().collect::<Vec<_>>(), ["ca.crt"]);
+        assert!(!p.secrets.contains_key("minio-ca"));
+        let text = p.to_text("monitoring");
+        assert!(
+            text.contains(
+                "ConfigMaps in namespace `monitoring`:\n  minio-ca: keys ca.crt (for the object store's CA bundle)\n"
+            ),
+            "{text}"
+        );
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["configMaps"]["minio-ca"]["keys"][0], "ca.crt");
+    }
+
+    #[test]
+    fn a_ca_bundle_secret_is_listed_among_the_secrets() {
+        let config = with_ca(CaBundle {
+            secret: Some(SecretKeyRef {
+                name: "proxy-ca".parse().unwrap(),
+                key: "ca.pem".to_owned(),
+            }),
+            config_map: None,
+        });
+        let p = of(&config.spec);
+        assert!(p.secrets["proxy-ca"].keys.contains("ca.pem"));
+        assert!(p.config_maps.is_empty());
+    }
+
+    #[test]
+    fn without_config_maps_there_is_no_config_map_section() {
+        let p = of(&MonitoringStack::default().spec);
+        assert!(!p.to_text("monitoring").contains("ConfigMaps"));
+        // The JSON form keeps the shape it had before ConfigMaps could be needed.
+        assert!(
+            serde_json::to_value(&p)
+                .unwrap()
+                .get("configMaps")
+                .is_none()
+        );
     }
 }

@@ -1,10 +1,13 @@
 //! Volumes and files: every mount names a volume; every ConfigMap or Secret a pod uses is
 //! rendered or a declared prerequisite; every file a component reads (a flag, an env value,
 //! a `*_file` in a config it mounts) lies on a mounted volume and, on a ConfigMap or Secret,
-//! names a key that exists; every directory a component writes is mounted writable.
+//! names a key that exists; every file a bucket client's objstore config names (its CA
+//! bundle) lies on a volume mounted in that very container; every directory a component
+//! writes is mounted writable.
 
 use serde_json::Value as Json;
 
+use super::buckets::{FLAG, objstore_config};
 use super::stream::{Pods, Stream};
 use crate::render::prerequisites::Prerequisites;
 
@@ -108,16 +111,18 @@ impl<'s, 'a> Files<'s, 'a> {
             }
             return;
         }
-        let declared = (kind == "Secret")
-            .then(|| self.prerequisites.secrets.get(name))
-            .flatten();
+        let declared = match kind {
+            "Secret" => self.prerequisites.secrets.get(name),
+            "ConfigMap" => self.prerequisites.config_maps.get(name),
+            _ => None,
+        };
         match (declared, key) {
             (None, _) => problems.push(format!(
                 "{} uses {kind} `{name}`, which is neither rendered nor a declared prerequisite",
                 self.owner()
             )),
             (Some(need), Some(key)) if !need.keys.contains(key) => problems.push(format!(
-                "{} reads key `{key}` of Secret `{name}`, which the prerequisites do not list",
+                "{} reads key `{key}` of {kind} `{name}`, which the prerequisites do not list",
                 self.owner()
             )),
             _ => {}
@@ -163,6 +168,36 @@ impl<'s, 'a> Files<'s, 'a> {
             } else {
                 self.read(c, name, value, problems);
             }
+        }
+        self.bucket_files(c, name, problems);
+    }
+
+    /// Thanos opens the files of its objstore config (the CA bundle's `ca_file`) in the
+    /// container that reads the config, so each must lie on a volume mounted there: a mount
+    /// in a sibling container does not count.
+    fn bucket_files(&self, c: &'a Json, container: &str, problems: &mut Vec<String>) {
+        let Some(config_path) = c["args"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+            .find_map(|a| a.strip_prefix(FLAG))
+        else {
+            return;
+        };
+        let Some(doc) = objstore_config(self.stream, &self.pods, c, config_path)
+            .and_then(|text| serde_saphyr::from_str::<Json>(&text).ok())
+        else {
+            return; // the buckets check reports a config no Secret holds
+        };
+        for path in file_refs(&doc) {
+            let mut found = Vec::new();
+            self.read(c, container, &path, &mut found);
+            problems.extend(
+                found
+                    .into_iter()
+                    .map(|p| format!("{p} (named by its objstore config `{config_path}`)")),
+            );
         }
     }
 
