@@ -1,5 +1,6 @@
 //! The buckets: their objstore config files (never a credential), the access every bucket
-//! user gets (config mount, credentials, cloud identity), and the egress to the store.
+//! user gets (config mount, credentials, CA bundle, cloud identity), and the egress to the
+//! store.
 
 use std::collections::BTreeMap;
 
@@ -9,12 +10,14 @@ use minijinja::value::Serde;
 use serde_json::json;
 
 use super::thanos::{OBJSTORE_DIR, OBJSTORE_KEY};
-use crate::config::model::Provider;
+use crate::config::model::{CaBundle, Provider};
 use crate::render::embedded::checksum;
 use crate::render::network::{anywhere, to_cidr};
 use crate::render::part::{Egress, Part};
 use crate::render::stack::{Labels, Stack};
-use crate::render::workload::{self, Pod, claim_volume, env, env_secret, read_only, secret_volume};
+use crate::render::workload::{
+    self, Pod, claim_volume, config_map_volume, env, env_secret, read_only, secret_volume,
+};
 use crate::yaml;
 
 pub const NAME: &str = "thanos";
@@ -24,6 +27,9 @@ const RULER_SECRET: &str = "thanos-ruler-objstore-config";
 const FILESYSTEM_CLAIM: &str = "thanos-objstore";
 const FILESYSTEM_DIR: &str = "/var/thanos/objstore";
 const GCS_CREDENTIALS_DIR: &str = "/etc/thanos/gcs";
+/// Where every bucket user mounts the CA bundle; the objstore config names the file in it.
+const CA_VOLUME: &str = "objstore-ca";
+const CA_DIR: &str = "/etc/thanos/objstore-ca";
 
 /// One bucket's objstore config, as the Secret that carries it.
 pub struct Bucket {
@@ -76,10 +82,13 @@ impl Buckets {
     }
 }
 
-/// The objstore config file of `bucket`. Never any credential.
+/// The objstore config file of `bucket`. Never any credential. Keys as the pinned objstore
+/// reads them: `prefix` beside `type` and `config` (`client/factory.go`), the TLS settings
+/// under `config.http_config.tls_config` (`exthttp`), S3's `bucket_lookup_type` and
+/// `sse_config` (`providers/s3/s3.go`).
 fn config_file(stack: &Stack, bucket: &str) -> String {
     let os = &stack.spec.object_storage;
-    let doc = match os.provider {
+    let mut doc = match os.provider {
         Provider::Gcs => json!({"type": "GCS", "config": {"bucket": bucket}}),
         Provider::S3 => {
             let s3 = os.s3.as_ref();
@@ -89,6 +98,19 @@ fn config_file(stack: &Stack, bucket: &str) -> String {
             }
             if s3.is_some_and(|s| s.insecure) {
                 c["insecure"] = json!(true);
+            }
+            if let Some(lookup) = s3.and_then(|s| s.bucket_lookup_type) {
+                c["bucket_lookup_type"] = json!(lookup.as_str());
+            }
+            if let Some(sse) = s3.and_then(|s| s.sse.as_ref()) {
+                let mut sse_config = json!({"type": sse.kind.as_str()});
+                if let Some(id) = &sse.kms_key_id {
+                    sse_config["kms_key_id"] = json!(id);
+                }
+                if !sse.kms_encryption_context.is_empty() {
+                    sse_config["kms_encryption_context"] = json!(sse.kms_encryption_context);
+                }
+                c["sse_config"] = sse_config;
             }
             json!({"type": "S3", "config": c})
         }
@@ -100,7 +122,31 @@ fn config_file(stack: &Stack, bucket: &str) -> String {
             json!({"type": "FILESYSTEM", "config": {"directory": format!("{FILESYSTEM_DIR}/{bucket}")}})
         }
     };
+    if let Some(file) = os.ca_bundle.as_ref().and_then(ca_file) {
+        doc["config"]["http_config"] = json!({"tls_config": {"ca_file": file}});
+    }
+    if let Some(prefix) = &os.prefix {
+        doc["prefix"] = json!(prefix);
+    }
     yaml::json_to_string(&doc)
+}
+
+/// The CA bundle's volume, and the key the objstore config names as a file in it. Validation
+/// has made sure exactly one source is named.
+fn ca_volume(ca: &CaBundle) -> Option<(core::Volume, &str)> {
+    match (&ca.secret, &ca.config_map) {
+        (Some(s), _) => Some((secret_volume(CA_VOLUME, s.name.as_str()), s.key.as_str())),
+        (None, Some(m)) => Some((
+            config_map_volume(CA_VOLUME, m.name.as_str()),
+            m.key.as_str(),
+        )),
+        (None, None) => None,
+    }
+}
+
+/// Where every bucket user reads the CA bundle.
+fn ca_file(ca: &CaBundle) -> Option<String> {
+    ca_volume(ca).map(|(_, key)| format!("{CA_DIR}/{key}"))
 }
 
 fn labels(stack: &Stack) -> Labels {
@@ -168,6 +214,10 @@ pub fn attach(
         }
         _ => {}
     }
+    if let Some((volume, _)) = os.ca_bundle.as_ref().and_then(ca_volume) {
+        pod.volumes.push(volume);
+        mounts.push(read_only(CA_VOLUME, CA_DIR));
+    }
     if let Some(wi) = &os.workload_identity {
         let annotations = &mut pod.account_annotations;
         if let Some(sa) = &wi.gcp_service_account {
@@ -219,3 +269,7 @@ fn store_port(stack: &Stack) -> u16 {
         (None, false) => 443,
     }
 }
+
+#[cfg(test)]
+#[path = "objstore_tests.rs"]
+mod tests;

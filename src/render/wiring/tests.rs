@@ -2,7 +2,9 @@
 
 use serde_json::{Value as Json, json};
 
-use crate::config::model::MonitoringStack;
+use crate::config::model::{
+    BucketLookupType, CaBundle, ConfigMapKeyRef, MonitoringStack, Provider, S3,
+};
 use crate::render::object::Object;
 use crate::render::{prerequisites, render};
 
@@ -17,7 +19,18 @@ fn stack(network_policies: bool) -> (MonitoringStack, Vec<Object>) {
 
 /// Plants a break with `edit` into the object `kind`/`name`, and returns the check's verdict.
 fn planted(network_policies: bool, kind: &str, name: &str, edit: impl FnOnce(&mut Json)) -> String {
-    let (config, mut objects) = stack(network_policies);
+    let (config, objects) = stack(network_policies);
+    planted_in(&config, objects, kind, name, edit)
+}
+
+/// Plants a break into the rendered `objects` of `config`.
+fn planted_in(
+    config: &MonitoringStack,
+    mut objects: Vec<Object>,
+    kind: &str,
+    name: &str,
+    edit: impl FnOnce(&mut Json),
+) -> String {
     let object = objects
         .iter_mut()
         .find(|o| o.kind() == kind && o.name() == name)
@@ -26,7 +39,46 @@ fn planted(network_policies: bool, kind: &str, name: &str, edit: impl FnOnce(&mu
     edit(&mut value);
     // The edit is to the text: the check reads it back, not what the component built.
     *object = Object::new(&object.template, value, object.part, None);
-    check(&config, &objects).expect_err("the planted break is caught")
+    check(config, &objects).expect_err("the planted break is caught")
+}
+
+/// An on-prem S3 store behind a private CA, whose bundle is a ConfigMap the user creates.
+fn onprem() -> (MonitoringStack, Vec<Object>) {
+    let mut config = MonitoringStack::default();
+    let os = &mut config.spec.object_storage;
+    os.provider = Provider::S3;
+    os.s3 = Some(S3 {
+        endpoint: "minio.storage.example.com:9000".to_owned(),
+        region: None,
+        insecure: false,
+        bucket_lookup_type: Some(BucketLookupType::Path),
+        sse: None,
+    });
+    os.ca_bundle = Some(CaBundle {
+        secret: None,
+        config_map: Some(ConfigMapKeyRef {
+            name: "minio-ca".parse().unwrap(),
+            key: "ca.crt".to_owned(),
+        }),
+    });
+    let objects = render(&config).expect("the on-prem stack renders and passes the wiring check");
+    (config, objects)
+}
+
+/// Removes the CA bundle's volume from a pod and its mount from every container.
+fn drop_ca_volume(workload: &mut Json) {
+    let spec = &mut workload["spec"]["template"]["spec"];
+    spec["volumes"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|v| v["name"] != "objstore-ca");
+    for list in ["initContainers", "containers"] {
+        for c in spec[list].as_array_mut().into_iter().flatten() {
+            if let Some(mounts) = c["volumeMounts"].as_array_mut() {
+                mounts.retain(|m| m["name"] != "objstore-ca");
+            }
+        }
+    }
 }
 
 fn check(config: &MonitoringStack, objects: &[Object]) -> Result<(), String> {
@@ -282,6 +334,92 @@ fn a_policy_closed_to_the_ingress_controller_is_caught() {
     });
     assert!(
         err.contains("the ingress controller reaching Deployment/grafana"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_ca_bundle_config_map_declared_as_a_prerequisite_passes() {
+    let (config, objects) = onprem();
+    assert_eq!(check(&config, &objects), Ok(()));
+}
+
+#[test]
+fn a_bucket_client_without_the_ca_volume_is_caught() {
+    // Every bucket client in turn: each must fail on its own.
+    for (kind, name) in [
+        ("StatefulSet", "prometheus"),
+        ("StatefulSet", "thanos-store-gateway"),
+        ("StatefulSet", "thanos-compactor"),
+        ("StatefulSet", "thanos-ruler"),
+    ] {
+        let (config, objects) = onprem();
+        let err = planted_in(&config, objects, kind, name, drop_ca_volume);
+        assert!(
+            err.contains(&format!("{kind}/{name} container"))
+                && err.contains(
+                    "reads `/etc/thanos/objstore-ca/ca.crt`, which is on no mounted volume"
+                ),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_ca_mount_in_another_container_than_the_bucket_client_is_caught() {
+    // The sidecar reads the bucket; the CA mounted into the Prometheus container instead
+    // is out of its reach.
+    let (config, objects) = onprem();
+    let err = planted_in(&config, objects, "StatefulSet", "prometheus", |p| {
+        let sidecar = container(p, "thanos-sidecar");
+        let mounts = sidecar["volumeMounts"].as_array_mut().unwrap();
+        let at = mounts
+            .iter()
+            .position(|m| m["name"] == "objstore-ca")
+            .unwrap();
+        let mount = mounts.remove(at);
+        container(p, "prometheus")["volumeMounts"]
+            .as_array_mut()
+            .unwrap()
+            .push(mount);
+    });
+    assert!(
+        err.contains("StatefulSet/prometheus container `thanos-sidecar` reads `/etc/thanos/objstore-ca/ca.crt`")
+            && err.contains("named by its objstore config"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_undeclared_ca_config_map_is_caught() {
+    let (config, objects) = onprem();
+    let err = planted_in(&config, objects, "StatefulSet", "thanos-compactor", |c| {
+        let volumes = c["spec"]["template"]["spec"]["volumes"]
+            .as_array_mut()
+            .unwrap();
+        let ca = volumes
+            .iter_mut()
+            .find(|v| v["name"] == "objstore-ca")
+            .unwrap();
+        ca["configMap"]["name"] = json!("other-ca");
+    });
+    assert!(
+        err.contains("ConfigMap `other-ca`, which is neither rendered nor a declared prerequisite"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_ca_key_the_prerequisites_do_not_list_is_caught() {
+    let (config, objects) = onprem();
+    let err = planted_in(&config, objects, "Secret", "thanos-objstore-config", |s| {
+        let text = s["stringData"]["objstore.yml"].as_str().unwrap();
+        s["stringData"]["objstore.yml"] = json!(text.replace("ca.crt", "tls.crt"));
+    });
+    assert!(
+        err.contains(
+            "reads key `tls.crt` of ConfigMap `minio-ca`, which the prerequisites do not list"
+        ),
         "{err}"
     );
 }
