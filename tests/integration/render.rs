@@ -261,6 +261,35 @@ fn prerequisites_lists_the_secrets_and_keys_the_output_reads() {
 }
 
 #[test]
+fn prerequisites_lists_the_ca_bundle_config_map_of_an_on_prem_store() {
+    let out = Test::new()
+        .args(["prerequisites", "-c", "examples/onprem-minio.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .run();
+    out.status(0);
+    assert!(
+        out.stdout.contains(
+            "ConfigMaps in namespace `monitoring`:\n  minio-ca: keys ca.crt (for the object store's CA bundle)\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    let json = Test::new()
+        .args([
+            "prerequisites",
+            "--format",
+            "json",
+            "-c",
+            "examples/onprem-minio.yaml",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .run();
+    json.status(0);
+    let parsed: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(parsed["configMaps"]["minio-ca"]["keys"][0], "ca.crt");
+}
+
+#[test]
 fn prerequisites_refuses_an_invalid_config_with_empty_stdout() {
     Test::new()
         .args(["prerequisites", "--set", "thanos.compact.replicas=2"])
