@@ -156,8 +156,8 @@ impl Spec {
     }
 
     /// The buckets this cluster writes (and compacts), each with the config path that names
-    /// it, as `scheme://[endpoint/]bucket`: Prometheus's, and the Ruler's when it has one of
-    /// its own.
+    /// it, as `scheme://[endpoint/]bucket[/prefix]`: Prometheus's, and the Ruler's when it
+    /// has one of its own. Clusters sharing a bucket under distinct prefixes write apart.
     pub fn written_buckets(&self) -> Vec<(&'static str, String)> {
         use super::model::Provider;
         let os = &self.object_storage;
@@ -173,14 +173,18 @@ impl Spec {
             },
             Provider::Filesystem => return Vec::new(),
         };
+        let prefix = os
+            .prefix
+            .as_deref()
+            .map_or(String::new(), |p| format!("/{p}"));
         let mut buckets = vec![(
             "spec.objectStorage.bucket",
-            format!("{scheme}{}", os.bucket),
+            format!("{scheme}{}{prefix}", os.bucket),
         )];
         if self.thanos.ruler.enabled && os.ruler_bucket != os.bucket {
             buckets.push((
                 "spec.objectStorage.rulerBucket",
-                format!("{scheme}{}", os.ruler_bucket),
+                format!("{scheme}{}{prefix}", os.ruler_bucket),
             ));
         }
         buckets

@@ -562,6 +562,19 @@ mod tests {
     }
 
     #[test]
+    fn clusters_may_share_a_bucket_under_prefixes_of_their_own() {
+        let [a, b] = [("a.yaml", "a"), ("b.yaml", "b")].map(|(file, name)| Document {
+            name: file.to_owned(),
+            text: format!(
+                "metadata:\n  name: {name}\nspec:\n  cluster: {name}\n  \
+                 objectStorage: {{prefix: {name}}}\n"
+            ),
+        });
+        let members = validate(&Inputs::default(), vec![a, b], Options::default());
+        assert!(members.is_ok(), "{:?}", members.err());
+    }
+
+    #[test]
     fn shared_layers_apply_to_every_member() {
         let shared = Inputs {
             documents: vec![Document {
