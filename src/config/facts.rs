@@ -88,7 +88,8 @@ impl Spec {
         ingress.enabled
             && self.asks_to_expose(ui).unwrap_or(by_default)
             && match ui {
-                Ui::Querier | Ui::Prometheus => true,
+                Ui::Querier => true,
+                Ui::Prometheus => self.prometheus.enabled,
                 Ui::Grafana => self.grafana.enabled,
                 Ui::Alertmanager => self.alertmanager.enabled,
                 Ui::Ruler => self.thanos.ruler.enabled,
@@ -155,10 +156,10 @@ impl Spec {
         self.query_serves_tls() && self.store_api.expose != StoreApiExpose::Ingress
     }
 
-    /// The buckets this cluster writes (and compacts), each with the config path that names
-    /// it, as `scheme://[endpoint/]bucket[/prefix]`: Prometheus's, and the Ruler's when it
-    /// has one of its own. Clusters sharing a bucket under distinct prefixes write apart.
-    pub fn written_buckets(&self) -> Vec<(&'static str, String)> {
+    /// The buckets of this cluster, each known as `scheme://[endpoint/]bucket[/prefix]`
+    /// (clusters sharing a bucket under distinct prefixes keep apart): Prometheus's, and
+    /// the Ruler's when it has one of its own.
+    pub fn buckets(&self) -> Vec<BucketUse> {
         use super::model::Provider;
         let os = &self.object_storage;
         let scheme = match os.provider {
@@ -171,22 +172,57 @@ impl Spec {
                 Some(a) => format!("azure://{}/", a.storage_account),
                 None => "azure://".to_owned(),
             },
+            // A volume of the cluster's own: nothing to share.
             Provider::Filesystem => return Vec::new(),
         };
         let prefix = os
             .prefix
             .as_deref()
             .map_or(String::new(), |p| format!("/{p}"));
-        let mut buckets = vec![(
-            "spec.objectStorage.bucket",
-            format!("{scheme}{}{prefix}", os.bucket),
-        )];
-        if self.thanos.ruler.enabled && os.ruler_bucket != os.bucket {
-            buckets.push((
-                "spec.objectStorage.rulerBucket",
-                format!("{scheme}{}{prefix}", os.ruler_bucket),
-            ));
+        let ruler = &self.thanos.ruler;
+        let own_ruler_bucket = ruler.enabled && os.ruler_bucket != os.bucket;
+        let mut buckets = vec![BucketUse {
+            path: "spec.objectStorage.bucket",
+            key: format!("{scheme}{}{prefix}", os.bucket),
+            written: self.prometheus.enabled || (ruler.enabled && !own_ruler_bucket),
+            read: self.thanos.store.enabled,
+            compacted: self.thanos.compact.enabled,
+        }];
+        if own_ruler_bucket {
+            buckets.push(BucketUse {
+                path: "spec.objectStorage.rulerBucket",
+                key: format!("{scheme}{}{prefix}", os.ruler_bucket),
+                written: true,
+                read: self.thanos.store.enabled,
+                compacted: self.thanos.compact.enabled,
+            });
         }
         buckets
     }
+
+    /// Whether kube-state-metrics is rendered: switched on, and Prometheus is there to
+    /// scrape it.
+    pub fn kube_state_metrics_runs(&self) -> bool {
+        self.kube_state_metrics.enabled && self.prometheus.enabled
+    }
+
+    /// Whether node-exporter is rendered: switched on, and Prometheus is there to scrape it.
+    pub fn node_exporter_runs(&self) -> bool {
+        self.node_exporter.enabled && self.prometheus.enabled
+    }
+}
+
+/// What a cluster does with one bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketUse {
+    /// The config path that names it.
+    pub path: &'static str,
+    /// `scheme://[endpoint/]bucket[/prefix]`.
+    pub key: String,
+    /// Its sidecars or Ruler upload blocks there.
+    pub written: bool,
+    /// A Store gateway of the cluster serves it.
+    pub read: bool,
+    /// A Compactor of the cluster compacts it.
+    pub compacted: bool,
 }

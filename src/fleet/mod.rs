@@ -263,34 +263,87 @@ fn federation(
     found
 }
 
-/// For each member that writes a bucket an earlier member writes, the error: each runs a
-/// Compactor on the buckets it writes, and two Compactors on one bucket corrupt it.
+/// For each member the errors about the buckets the fleet shares: every bucket written is
+/// compacted by exactly one member (two Compactors corrupt a bucket; none leaves it
+/// uncompacted, never downsampled or pruned) and read by a Store gateway of some member.
 fn shared_buckets(
     shared: &Inputs,
     members: &[(usize, Member, Document)],
 ) -> BTreeMap<usize, Vec<Diagnostic>> {
-    let mut found: BTreeMap<usize, Vec<Diagnostic>> = BTreeMap::new();
-    let mut first: HashMap<String, (&str, &str)> = HashMap::new();
-    for (at, (_, member, document)) in members.iter().enumerate() {
-        for (path, bucket) in member.valid.config.spec.written_buckets() {
-            match first.get(&bucket) {
-                None => {
-                    first.insert(bucket, (member.file.as_str(), path));
-                }
-                Some((other, other_path)) => {
-                    let origin = origin_of(shared, document, path);
-                    found.entry(at).or_default().push(
-                        Diagnostic::error(format!(
-                            "`{bucket}` is also written by `{other}` (its `{other_path}`): each \
-                             cluster runs a Compactor on the buckets it writes, and a bucket \
-                             takes exactly one"
-                        ))
-                        .at(path)
-                        .from_origin(Some(origin))
-                        .help("give every cluster buckets of its own"),
-                    );
-                }
+    /// Who does what with one bucket: (member's place, its file, the config path naming it).
+    #[derive(Default)]
+    struct Users<'a> {
+        writers: Vec<(usize, &'a str, &'static str)>,
+        readers: usize,
+        compactors: Vec<(usize, &'a str, &'static str)>,
+    }
+    let mut buckets: BTreeMap<String, Users> = BTreeMap::new();
+    for (at, (_, member, _)) in members.iter().enumerate() {
+        for b in member.valid.config.spec.buckets() {
+            let users = buckets.entry(b.key).or_default();
+            let user = (at, member.file.as_str(), b.path);
+            if b.written {
+                users.writers.push(user);
             }
+            if b.compacted {
+                users.compactors.push(user);
+            }
+            users.readers += usize::from(b.read);
+        }
+    }
+    let mut found: BTreeMap<usize, Vec<Diagnostic>> = BTreeMap::new();
+    let mut error = |at: usize, path: &str, message: String, help: &str| {
+        let origin = origin_of(shared, &members[at].2, path);
+        found.entry(at).or_default().push(
+            Diagnostic::error(message)
+                .at(path)
+                .from_origin(Some(origin))
+                .help(help.to_owned()),
+        );
+    };
+    for (bucket, users) in &buckets {
+        if let [(_, first, _), others @ ..] = users.compactors.as_slice() {
+            for (at, _, path) in others {
+                error(
+                    *at,
+                    path,
+                    format!(
+                        "`{bucket}` is also compacted by `{first}`: a bucket takes exactly one \
+                         Compactor, and two corrupt it"
+                    ),
+                    "give every cluster a bucket (or `objectStorage.prefix`) of its own, or \
+                     set `thanos.compact.enabled: false` in all but one of the clusters \
+                     sharing it",
+                );
+            }
+        }
+        let Some((at, _, _)) = users.writers.first() else {
+            continue;
+        };
+        let writers: Vec<&str> = users.writers.iter().map(|(_, file, _)| *file).collect();
+        if users.compactors.is_empty() {
+            error(
+                *at,
+                "spec.thanos.compact.enabled",
+                format!(
+                    "`{bucket}`, written by {}, is compacted by no member: it would never be \
+                     compacted, downsampled or pruned",
+                    report::named(writers.iter().copied())
+                ),
+                "switch the Compactor on in exactly one of the clusters sharing the bucket",
+            );
+        }
+        if users.readers == 0 {
+            error(
+                *at,
+                "spec.thanos.store.enabled",
+                format!(
+                    "`{bucket}`, written by {}, is read by no member's Store gateway: its \
+                     history past Prometheus's retention would be out of every Query's reach",
+                    report::named(writers.iter().copied())
+                ),
+                "switch the Store gateway on in a cluster whose Query the observer reads",
+            );
         }
     }
     found
@@ -556,7 +609,60 @@ mod tests {
         assert_eq!(refusals.len(), 1);
         assert_eq!(refusals[0].file, "b.yaml");
         assert!(
-            text.contains("`gs://prometheus-long-term` is also written by `a.yaml`"),
+            text.contains("`gs://prometheus-long-term` is also compacted by `a.yaml`"),
+            "{text}"
+        );
+    }
+
+    /// A member over `bucket`, with `spec` lines after it.
+    fn over(file: &str, name: &str, spec: &str) -> Document {
+        Document {
+            name: file.to_owned(),
+            text: format!(
+                "metadata:\n  name: {name}\nspec:\n  cluster: {name}\n  \
+                 objectStorage: {{bucket: shared, rulerBucket: {name}-ruler}}\n{spec}"
+            ),
+        }
+    }
+
+    #[test]
+    fn a_shared_bucket_is_compacted_and_read_by_one_cluster() {
+        let hands_over = "  thanos: {compact: {enabled: false}, store: {enabled: false}, \
+                          ruler: {enabled: false}}\n";
+        let members = validate(
+            &Inputs::default(),
+            vec![
+                over("eu.yaml", "eu", hands_over),
+                over("us.yaml", "us", hands_over),
+                over(
+                    "observer.yaml",
+                    "observer",
+                    "  prometheus: {enabled: false}\n",
+                ),
+            ],
+            Options::default(),
+        );
+        assert!(members.is_ok(), "{:?}", members.err());
+    }
+
+    #[test]
+    fn a_shared_bucket_nobody_compacts_or_reads_is_refused() {
+        let hands_over = "  thanos: {compact: {enabled: false}, store: {enabled: false}, \
+                          ruler: {enabled: false}}\n";
+        let refusals = refused(vec![
+            over("eu.yaml", "eu", hands_over),
+            over("us.yaml", "us", hands_over),
+        ]);
+        assert_eq!(refusals.len(), 1, "{refusals:?}");
+        let text = text(&refusals[0]);
+        assert!(
+            text.contains(
+                "`gs://shared`, written by `eu.yaml`, `us.yaml`, is compacted by no member"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("is read by no member's Store gateway"),
             "{text}"
         );
     }

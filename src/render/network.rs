@@ -54,11 +54,14 @@ pub fn objects(stack: &Stack, parts: &[Part]) -> Part {
             let spec = net::NetworkPolicySpec {
                 pod_selector: Some(selector(stack.selector(part.name))),
                 policy_types: Some(vec!["Ingress".to_owned(), "Egress".to_owned()]),
+                // A rule whose peers all resolve to nothing (the scraper of a stack without
+                // Prometheus) is left out: with an empty `from` it would admit every source.
                 ingress: Some(
                     policy
                         .ingress
                         .iter()
                         .map(|a| ingress_rule(stack, parts, part, a))
+                        .filter(|rule| rule.from.as_ref().is_none_or(|from| !from.is_empty()))
                         .collect(),
                 ),
                 egress: Some(

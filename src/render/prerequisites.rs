@@ -272,11 +272,17 @@ fn object_storage(spec: &Spec, p: &mut Prerequisites) {
 }
 
 fn storage_classes(spec: &Spec, p: &mut Prerequisites) {
-    let mut storages = vec![
-        &spec.prometheus.storage,
-        &spec.thanos.store.storage,
-        &spec.thanos.compact.storage,
-    ];
+    let t = &spec.thanos;
+    let mut storages = Vec::new();
+    for (runs, storage) in [
+        (spec.prometheus.enabled, &spec.prometheus.storage),
+        (t.store.enabled, &t.store.storage),
+        (t.compact.enabled, &t.compact.storage),
+    ] {
+        if runs {
+            storages.push(storage);
+        }
+    }
     if spec.thanos.ruler.enabled {
         storages.push(&spec.thanos.ruler.storage);
     }

@@ -992,8 +992,20 @@ fn kubernetes_validate_accepts_every_output_on_kubernetes_1_33_to_1_37() {
 #[test]
 fn promtool_accepts_every_prometheus_config() {
     let dir = KeptDir::new("checkers", "promtool-config");
-    let failures: Vec<String> = rendered()
-        .iter()
+    // An observer without Prometheus (`prometheus.enabled: false`) has no config to check;
+    // every output with a Prometheus workload must have one that passes.
+    let (with_prometheus, without): (Vec<&Rendered>, Vec<&Rendered>) =
+        rendered().iter().partition(|r| {
+            r.pod_spec("prometheus").is_some() || r.config_map("prometheus-config").is_some()
+        });
+    let without: Vec<&str> = without.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        without,
+        ["examples/shared-bucket-observer"],
+        "outputs without Prometheus"
+    );
+    let failures: Vec<String> = with_prometheus
+        .into_iter()
         .filter_map(|r| {
             promtool_check_prometheus_config(r, &dir.join(r.slug()))
                 .err()

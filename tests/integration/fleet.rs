@@ -670,27 +670,56 @@ fn a_mount_point_gets_the_fleet_file_by_file() {
 }
 
 #[test]
-fn the_multi_cluster_example_passes_the_fleet_checks() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::golden::MULTI_CLUSTER);
-    let out = Test::new()
-        .args(["render", "--fleet", &example.to_string_lossy(), "-o", "out"])
-        .run();
-    out.status(0).stdout_is_empty();
-    for cluster in ["eu1", "observer", "us1"] {
-        assert!(
-            out.dir()
-                .join("out")
-                .join(cluster)
-                .join("kustomization.yaml")
-                .is_file(),
-            "no rendering of {cluster}"
-        );
+fn the_example_fleets_pass_the_fleet_checks() {
+    for fleet in crate::golden::FLEETS {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(fleet);
+        let out = Test::new()
+            .args(["render", "--fleet", &example.to_string_lossy(), "-o", "out"])
+            .run();
+        out.status(0).stdout_is_empty();
+        for cluster in ["eu1", "observer", "us1"] {
+            assert!(
+                out.dir()
+                    .join("out")
+                    .join(cluster)
+                    .join("kustomization.yaml")
+                    .is_file(),
+                "{fleet}: no rendering of {cluster}"
+            );
+        }
     }
 }
 
 #[test]
+fn a_shared_bucket_left_without_its_compactor_is_refused() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::golden::FLEETS[1]);
+    let mut test = Test::new();
+    for name in ["eu1", "us1", "observer"] {
+        let text = fs::read_to_string(example.join(format!("{name}.yaml"))).unwrap();
+        // The observer hands compaction over too: nobody compacts the shared bucket.
+        let text = if name == "observer" {
+            text.replace(
+                "  thanos:\n",
+                "  thanos:\n    compact:\n      enabled: false\n",
+            )
+        } else {
+            text
+        };
+        test = test.file(format!("clusters/{name}.yaml"), text);
+    }
+    let out = test
+        .args(["render", "--fleet", "clusters", "-o", "out"])
+        .run();
+    out.status(1).stdout_is_empty().stderr_has(
+        "`gs://acme-metrics`, written by `clusters/eu1.yaml`, `clusters/us1.yaml`, is \
+             compacted by no member",
+    );
+    assert!(!out.dir().join("out").exists());
+}
+
+#[test]
 fn an_observer_dialling_a_cluster_the_fleet_does_not_offer_is_refused() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::golden::MULTI_CLUSTER);
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::golden::FLEETS[0]);
     let mut test = Test::new();
     for name in ["eu1", "us1", "observer"] {
         let text = fs::read_to_string(example.join(format!("{name}.yaml"))).unwrap();

@@ -81,21 +81,24 @@ pub fn cases() -> Vec<(String, Vec<String>)> {
             vec!["-c".to_owned(), config.to_string_lossy().into_owned()],
         ));
     }
-    // The members of the multi-cluster fleet, each rendered as `render -c` renders it.
-    for member in files_below(&repo().join(MULTI_CLUSTER)) {
-        if member.extension().is_some_and(|e| e == "yaml") {
-            let name = member.file_stem().unwrap().to_string_lossy().into_owned();
-            cases.push((
-                format!("examples/multi-cluster-{name}"),
-                vec!["-c".to_owned(), member.to_string_lossy().into_owned()],
-            ));
+    // The members of the example fleets, each rendered as `render -c` renders it.
+    for fleet in FLEETS {
+        let folder = Path::new(fleet).file_name().unwrap().to_string_lossy();
+        for member in files_below(&repo().join(fleet)) {
+            if member.extension().is_some_and(|e| e == "yaml") {
+                let name = member.file_stem().unwrap().to_string_lossy();
+                cases.push((
+                    format!("examples/{folder}-{name}"),
+                    vec!["-c".to_owned(), member.to_string_lossy().into_owned()],
+                ));
+            }
         }
     }
     cases
 }
 
-/// The example fleet: one config per cluster, rendered together by `render --fleet`.
-pub const MULTI_CLUSTER: &str = "examples/multi-cluster";
+/// The example fleets: one config per cluster, rendered together by `render --fleet`.
+pub const FLEETS: [&str; 2] = ["examples/multi-cluster", "examples/shared-bucket"];
 
 /// Every `monitoring-stack.yaml` in a folder below `dir`, sorted.
 fn nested_example_configs(dir: &Path) -> Vec<PathBuf> {

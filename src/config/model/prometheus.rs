@@ -12,6 +12,10 @@ use crate::config::types::{Duration, LabelName};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Prometheus {
+    /// Run Prometheus here. `false` on an observer that only reads other clusters: no
+    /// Prometheus, sidecars or scrape config, and no kube-state-metrics or node-exporter,
+    /// which only Prometheus would scrape.
+    pub enabled: bool,
     /// Number of identical Prometheus replicas; Query deduplicates their series. At most
     /// 100: each replica gets its own Service and ingress host.
     #[schemars(range(max = 100))]
@@ -41,6 +45,7 @@ pub struct Prometheus {
 impl Default for Prometheus {
     fn default() -> Self {
         Self {
+            enabled: true,
             replicas: 3,
             retention: Duration::lit("24h"),
             scrape_interval: Duration::lit("30s"),

@@ -59,6 +59,10 @@ impl Default for Query {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Store {
+    /// Run Store gateways over the buckets here. `false` on a cluster whose blocks go to a
+    /// bucket another cluster reads (a fleet sharing one bucket): its own Query then sees
+    /// only what its Prometheus still holds.
+    pub enabled: bool,
     /// Number of Store gateway replicas (each serves the whole bucket; at most 1000).
     #[schemars(range(max = 1000))]
     pub replicas: u32,
@@ -73,6 +77,7 @@ pub struct Store {
 impl Default for Store {
     fn default() -> Self {
         Self {
+            enabled: true,
             replicas: 2,
             storage: Storage::sized("10Gi"),
             resources: Resources::new("250m", "1Gi", "2Gi"),
@@ -85,6 +90,10 @@ impl Default for Store {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Compact {
+    /// Run the Compactor of the buckets here. `false` only when another cluster compacts
+    /// them (a fleet sharing one bucket): a bucket takes exactly one Compactor, and one
+    /// that has none is never downsampled or pruned. `render --fleet` checks both.
+    pub enabled: bool,
     /// Must be 1: the compactor is a singleton per bucket.
     #[schemars(range(max = 1000))]
     pub replicas: u32,
@@ -103,6 +112,7 @@ pub struct Compact {
 impl Default for Compact {
     fn default() -> Self {
         Self {
+            enabled: true,
             replicas: 1,
             downsampling: true,
             retention: CompactRetention::default(),

@@ -30,6 +30,7 @@ pub(super) fn exposed_uis_are_protected(spec: &Spec, f: &mut Findings) {
         .filter(|ui| match ui {
             Ui::Alertmanager => spec.alertmanager.enabled,
             Ui::Ruler => spec.thanos.ruler.enabled,
+            Ui::Prometheus => spec.prometheus.enabled,
             _ => true,
         })
         .collect();

@@ -13,6 +13,7 @@ mod replicas;
 mod retention;
 mod rule_files;
 mod store_api;
+mod topology;
 mod values;
 
 use super::facts::{PROMETHEUS_RULES_FILE, RULER_RULES_FILE};
@@ -81,6 +82,7 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     endpoints::remote_endpoints_are_unique(spec, &mut f);
     store_api::store_api_can_be_offered(spec, &mut f);
     store_api::remote_endpoints_are_reachable(spec, &mut f);
+    topology::stack_reads_what_it_keeps(spec, &mut f);
     ingress::exposed_uis_are_protected(spec, &mut f);
     grafana::dashboards_have_data(spec, &mut f);
     grafana::grafana_keeps_its_state(spec, &mut f);

@@ -6,7 +6,7 @@ use crate::config::model::{Purpose, Spec};
 
 pub(super) fn compactor_is_a_singleton(spec: &Spec, f: &mut Findings) {
     let replicas = spec.thanos.compact.replicas;
-    if replicas != 1 {
+    if replicas != 1 && spec.thanos.compact.enabled {
         f.error(
             "spec.thanos.compact.replicas",
             format!("is {replicas}, but the compactor must run as exactly 1 replica"),
@@ -20,7 +20,7 @@ pub(super) fn replicas_are_highly_available(spec: &Spec, f: &mut Findings) {
     // (deployed, path, name, replicas, warn when single)
     let components = [
         (
-            true,
+            spec.prometheus.enabled,
             "spec.prometheus.replicas",
             "Prometheus",
             spec.prometheus.replicas,
@@ -34,7 +34,7 @@ pub(super) fn replicas_are_highly_available(spec: &Spec, f: &mut Findings) {
             true,
         ),
         (
-            true,
+            thanos.store.enabled,
             "spec.thanos.store.replicas",
             "Thanos Store",
             thanos.store.replicas,
@@ -92,7 +92,12 @@ pub(super) fn data_stays_on_volumes(spec: &Spec, f: &mut Findings) {
             thanos.compact.storage.persistent,
         ),
     ] {
-        if !persistent {
+        let runs = if path.contains("store") {
+            thanos.store.enabled
+        } else {
+            thanos.compact.enabled
+        };
+        if !persistent && runs {
             f.warn(
                 path,
                 format!(
@@ -102,7 +107,7 @@ pub(super) fn data_stays_on_volumes(spec: &Spec, f: &mut Findings) {
             );
         }
     }
-    if !spec.prometheus.storage.persistent {
+    if !spec.prometheus.storage.persistent && spec.prometheus.enabled {
         f.warn(
             "spec.prometheus.storage.persistent",
             "is off: blocks not yet uploaded are lost when a pod restarts".to_owned(),

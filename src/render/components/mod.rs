@@ -34,8 +34,12 @@ pub fn parts(stack: &Stack) -> Result<Vec<Part>, RenderError> {
         scraped.push(query::global_part(stack));
     }
     for bucket in buckets.written(stack) {
-        scraped.push(store::part(stack, bucket));
-        scraped.push(compact::part(stack, bucket));
+        if spec.thanos.store.enabled {
+            scraped.push(store::part(stack, bucket));
+        }
+        if spec.thanos.compact.enabled {
+            scraped.push(compact::part(stack, bucket));
+        }
     }
     if spec.thanos.ruler.enabled {
         scraped.push(ruler::part(stack, &buckets)?);
@@ -46,17 +50,17 @@ pub fn parts(stack: &Stack) -> Result<Vec<Part>, RenderError> {
     if spec.grafana.enabled {
         scraped.push(grafana::part(stack)?);
     }
-    if spec.kube_state_metrics.enabled {
+    // Only Prometheus scrapes them.
+    if spec.kube_state_metrics_runs() {
         scraped.push(kube_state_metrics::part(stack));
     }
-    if spec.node_exporter.enabled {
+    if spec.node_exporter_runs() {
         scraped.push(node_exporter::part(stack));
     }
-    let mut parts = vec![
-        namespace(stack),
-        objstore::part(stack, &buckets),
-        prometheus::part(stack, &buckets, &scraped)?,
-    ];
+    let mut parts = vec![namespace(stack), objstore::part(stack, &buckets)];
+    if spec.prometheus.enabled {
+        parts.push(prometheus::part(stack, &buckets, &scraped)?);
+    }
     parts.extend(scraped);
     parts.push(ingress::part(stack));
     Ok(parts)
@@ -67,7 +71,7 @@ pub fn parts(stack: &Stack) -> Result<Vec<Part>, RenderError> {
 /// pod fits `restricted` (the suite checks that they do).
 fn namespace(stack: &Stack) -> Part {
     let mut part = Part::new("namespace");
-    let level = if stack.spec.node_exporter.enabled {
+    let level = if stack.spec.node_exporter_runs() {
         "privileged"
     } else {
         "restricted"

@@ -68,8 +68,10 @@ impl Buckets {
         }
     }
 
-    /// Every bucket the stack writes, each needing a Store gateway to read it and exactly
-    /// one Compactor: Prometheus's, and the Ruler's when it has a bucket of its own.
+    /// Every bucket of the stack, each read by a Store gateway and compacted by exactly one
+    /// Compactor, here or (`thanos.store` or `thanos.compact` switched off) in the cluster
+    /// that does it for a fleet sharing the bucket: Prometheus's, and the Ruler's when it
+    /// has a bucket of its own.
     pub fn written(&self, stack: &Stack) -> Vec<&Bucket> {
         let spec = stack.spec;
         let own_ruler_bucket = spec.thanos.ruler.enabled

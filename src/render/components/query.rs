@@ -141,6 +141,9 @@ pub fn part(stack: &Stack) -> Part {
     let mut part = Part::new(NAME);
     part.workload("kinds/deployment.yaml.j2", &w);
     part.front(stack, &w, NAME, &[HTTP, thanos::GRPC], false);
+    if !spec.thanos.store.enabled {
+        store::discovery_service(stack, &mut part, &w.labels);
+    }
     super::store_api::expose(stack, &mut part, &w);
     // The thanos-mixin's dashboards and alerts select `job=~".*thanos-query.*"`.
     part.scrape.push(ScrapeJob::new("thanos-query", NAME, HTTP));

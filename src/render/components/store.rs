@@ -4,7 +4,7 @@
 use super::objstore::{self, Bucket};
 use super::thanos;
 use crate::render::part::{Allow, From, Part, Policy, ScrapeJob, Service};
-use crate::render::stack::Stack;
+use crate::render::stack::{Labels, Stack};
 use crate::render::workload::{Pod, data_volume, http_probe, some};
 
 /// The StatefulSet, and the discovery Service the article named after it.
@@ -16,6 +16,24 @@ const DATA_DIR: &str = "/var/thanos/store";
 /// Every Store API in the cluster (sidecars, Store gateways, Rulers), as a DNS SRV name.
 pub fn discovery_srv(stack: &Stack) -> String {
     stack.srv(thanos::GRPC.name, NAME)
+}
+
+/// The headless Service selecting every Store API pod, whose SRV records Query dials:
+/// owned by the Store gateway of Prometheus's bucket, or by Query where no Store gateway
+/// runs.
+pub fn discovery_service(stack: &Stack, part: &mut Part, labels: &Labels) {
+    let discovery = stack.store_api_selector();
+    part.service(
+        stack,
+        Service {
+            name: NAME,
+            labels,
+            selector: &discovery,
+            ports: &[thanos::GRPC],
+            headless: true,
+            publish_not_ready: false,
+        },
+    );
 }
 
 /// The Store gateway of `bucket`; the one of Prometheus's bucket also owns the discovery
@@ -62,18 +80,7 @@ pub fn part(stack: &Stack, bucket: &Bucket) -> Part {
         // other Store API.
         part.front(stack, &w, name, &[thanos::GRPC], true);
     } else {
-        let discovery = stack.store_api_selector();
-        part.service(
-            stack,
-            Service {
-                name: NAME,
-                labels: &w.labels,
-                selector: &discovery,
-                ports: &[thanos::GRPC],
-                headless: true,
-                publish_not_ready: false,
-            },
-        );
+        discovery_service(stack, &mut part, &w.labels);
     }
     part.scrape.push(ScrapeJob::new(name, name, thanos::HTTP));
     part.policy = Some(Policy {

@@ -1,6 +1,8 @@
 //! Buckets: every bucket a component writes (sidecars upload blocks, the Ruler its own) is
-//! read by a Store gateway and compacted by exactly one Compactor. A bucket is known by its
-//! objstore config, as the Thanos component reads it from its mounted file.
+//! read by a Store gateway and compacted by exactly one Compactor, unless the config hands
+//! reading or compacting to another cluster of a fleet sharing the bucket (which the fleet
+//! check holds to it); never by two Compactors. A bucket is known by its objstore config,
+//! as the Thanos component reads it from its mounted file.
 
 use std::collections::BTreeMap;
 
@@ -17,7 +19,7 @@ struct Users {
     compactors: Vec<String>,
 }
 
-pub fn check(stream: &Stream, problems: &mut Vec<String>) {
+pub fn check(stream: &Stream, cluster: &super::Cluster, problems: &mut Vec<String>) {
     let mut buckets: BTreeMap<String, Users> = BTreeMap::new();
     for pods in stream.pods() {
         for c in pods.containers() {
@@ -52,15 +54,16 @@ pub fn check(stream: &Stream, problems: &mut Vec<String>) {
         if users.writers.is_empty() {
             continue;
         }
-        if users.readers.is_empty() {
+        if users.readers.is_empty() && cluster.reads {
             problems.push(format!(
                 "the bucket ({bucket}) written by {} is read by no Store gateway",
                 users.writers.join(", ")
             ));
         }
-        if users.compactors.len() != 1 {
+        let wanted = usize::from(cluster.compacts);
+        if users.compactors.len() != wanted {
             problems.push(format!(
-                "the bucket ({bucket}) written by {} has {} Compactors, not exactly one",
+                "the bucket ({bucket}) written by {} has {} Compactors, not {wanted}",
                 users.writers.join(", "),
                 users.compactors.len()
             ));

@@ -31,6 +31,10 @@ pub struct Cluster<'a> {
     pub api_server_ports: &'a [u16],
     /// Ports notification receivers listen on.
     pub receiver_ports: &'a [u16],
+    /// The buckets are compacted by a Compactor of the stack, not by another cluster's.
+    pub compacts: bool,
+    /// The buckets are read by a Store gateway of the stack, not by another cluster's.
+    pub reads: bool,
 }
 
 impl<'a> Cluster<'a> {
@@ -40,6 +44,8 @@ impl<'a> Cluster<'a> {
             domain: spec.cluster_domain.as_str(),
             api_server_ports: &spec.network_policies.api_server_ports,
             receiver_ports: &spec.network_policies.receiver_ports,
+            compacts: spec.thanos.compact.enabled,
+            reads: spec.thanos.store.enabled,
         }
     }
 }
@@ -55,7 +61,7 @@ pub fn check(
     let dials = addresses::check(&stream, &mut problems);
     files::check(&stream, prerequisites, &mut problems);
     selectors::check(&stream, &mut problems);
-    buckets::check(&stream, &mut problems);
+    buckets::check(&stream, cluster, &mut problems);
     flows::check(&stream, &dials, prerequisites, &mut problems);
     match problems.first() {
         None => Ok(()),

@@ -279,9 +279,25 @@ fn a_bucket_nobody_compacts_is_caught() {
         replace_arg(c, "thanos-compact", "compact", "tools");
     });
     assert!(
-        err.contains("has 0 Compactors, not exactly one")
-            && err.contains("StatefulSet/thanos-ruler"),
+        err.contains("has 0 Compactors, not 1") && err.contains("StatefulSet/thanos-ruler"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_stack_that_hands_compaction_to_another_cluster_runs_no_compactor() {
+    // The stream rendered with the Compactors on, checked as a stack whose buckets another
+    // cluster compacts: two Compactors on one bucket corrupt it.
+    let (mut config, objects) = stack(false);
+    config.spec.thanos.compact.enabled = false;
+    let err = check(&config, &objects).unwrap_err();
+    assert!(err.contains("has 1 Compactors, not 0"), "{err}");
+    // Rendered as such, it passes, with neither Compactor.
+    let objects = render(&config).expect("renders without Compactors");
+    assert!(
+        !objects
+            .iter()
+            .any(|o| o.name().starts_with("thanos-compactor"))
     );
 }
 
