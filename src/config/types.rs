@@ -178,6 +178,15 @@ checked_string!(
 );
 
 checked_string!(
+    /// A size as Thanos reads one (`model.Bytes`, base 2 whatever the spelling): `250MB`,
+    /// `1GiB`.
+    Bytes,
+    r"^[0-9]+(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+    32,
+    "a size such as `250MB` or `1GiB`"
+);
+
+checked_string!(
     /// A Prometheus duration such as `30s`, `2h`, `1h30m` or `2y`; `0s` or `0` means off.
     Duration,
     r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$",
@@ -206,13 +215,14 @@ checked_string!(
 /// again on every run.
 pub fn compiled(pattern: &str) -> Option<&'static Regex> {
     type Compiled = fn() -> &'static Regex;
-    let types: [(&str, Compiled); 8] = [
+    let types: [(&str, Compiled); 9] = [
         (LabelName::PATTERN, LabelName::regex),
         (Dns1123Label::PATTERN, Dns1123Label::regex),
         (DnsName::PATTERN, DnsName::regex),
         (ImageRef::PATTERN, ImageRef::regex),
         (Endpoint::PATTERN, Endpoint::regex),
         (Cidr::PATTERN, Cidr::regex),
+        (Bytes::PATTERN, Bytes::regex),
         (Duration::PATTERN, Duration::regex),
         (Quantity::PATTERN, Quantity::regex),
     ];
@@ -336,6 +346,12 @@ impl ImageRef {
 impl LabelName {
     pub(crate) fn lit(s: &str) -> Self {
         s.parse().expect("valid built-in label name")
+    }
+}
+
+impl Bytes {
+    pub(crate) fn lit(s: &str) -> Self {
+        s.parse().expect("valid built-in size")
     }
 }
 

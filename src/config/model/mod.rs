@@ -6,6 +6,7 @@
 //! here, so `config::model::X` names it wherever it lives.
 
 mod alertmanager;
+mod cache;
 mod common;
 mod grafana;
 mod ingress;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::types::{Dns1123Label, DnsName, ImageRef, LabelName};
 
 pub use alertmanager::{Alertmanager, ChildRoute, PagerDuty, Receiver, Route, Slack, Webhook};
+pub use cache::{Cache, InMemoryCache, MemcachedCache};
 pub use common::{
     Component, ConfigMapKeyRef, LogLevel, ResourceAmounts, Resources, SecretKeyRef, Storage,
 };
