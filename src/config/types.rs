@@ -349,12 +349,6 @@ impl LabelName {
     }
 }
 
-impl Bytes {
-    pub(crate) fn lit(s: &str) -> Self {
-        s.parse().expect("valid built-in size")
-    }
-}
-
 impl Dns1123Label {
     pub(crate) fn lit(s: &str) -> Self {
         s.parse().expect("valid built-in name")

@@ -296,6 +296,7 @@ mod tests {
                 "thanos-compactor",
                 "thanos-compactor-ruler",
                 "thanos-querier",
+                "thanos-query-frontend",
                 "thanos-ruler",
                 "thanos-store-gateway",
                 "thanos-store-gateway-ruler",
@@ -311,21 +312,23 @@ mod tests {
             !ruler.contains("9093"),
             "no egress to a switched-off Alertmanager: {ruler}"
         );
-        let query = policy(&config, "thanos-querier");
+        let frontend = policy(&config, "thanos-query-frontend");
         assert!(
-            !query.contains("\"grafana\""),
-            "no ingress from a switched-off Grafana: {query}"
+            !frontend.contains("\"grafana\""),
+            "no ingress from a switched-off Grafana: {frontend}"
         );
     }
 
-    /// Clients are found from what each component dials: Query accepts Grafana and the
-    /// Ruler, the Store API servers accept Query.
+    /// Clients are found from what each component dials: the Query Frontend accepts
+    /// Grafana, Query accepts the frontend and the Ruler, the Store API servers accept Query.
     #[test]
     fn a_server_admits_the_components_that_dial_it() {
         let config = enabled();
+        let frontend = policy(&config, "thanos-query-frontend");
+        assert!(frontend.contains("\"grafana\""), "{frontend}");
         let query = policy(&config, "thanos-querier");
         assert!(
-            query.contains("\"grafana\"") && query.contains("\"thanos-ruler\""),
+            query.contains("\"thanos-query-frontend\"") && query.contains("\"thanos-ruler\""),
             "{query}"
         );
         for server in ["prometheus", "thanos-store-gateway", "thanos-ruler"] {

@@ -881,12 +881,16 @@ fn check_grafana(r: &Rendered) -> Result<usize, String> {
     }
     if let Some(cm) = r.object("ConfigMap", "grafana-datasources") {
         let ns = cm["metadata"]["namespace"].as_str().unwrap_or_default();
-        // Grafana reads the Query in front: the global one, where one federates clusters.
-        let query = if r.object("Deployment", "thanos-global-querier").is_some() {
-            "thanos-global-querier"
-        } else {
-            "thanos-querier"
-        };
+        // Grafana reads through the Query Frontend where there is one, else the Query in
+        // front: the global one, where one federates clusters.
+        let query = [
+            "thanos-query-frontend",
+            "thanos-global-querier",
+            "thanos-querier",
+        ]
+        .into_iter()
+        .find(|name| r.object("Deployment", name).is_some())
+        .unwrap_or("thanos-querier");
         let url = format!("http://{query}.{ns}.svc.{}:9090", CLUSTER_DOMAIN);
         let mut found = false;
         for (key, body) in cm["data"].as_object().into_iter().flatten() {
@@ -1260,7 +1264,7 @@ fn grafana_check_rejects_a_foreign_datasource_and_a_query_that_is_not_promql() {
     });
     let e = check_grafana(&wrong_url).unwrap_err();
     assert!(
-        e.contains("url is \"http://thanos-querier.monitoring.svc.cluster.local:9091\""),
+        e.contains("url is \"http://thanos-query-frontend.monitoring.svc.cluster.local:9091\""),
         "{e}"
     );
 }

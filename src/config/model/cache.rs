@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::types::Bytes;
 
-/// A cache: in the component's own memory, or in memcached. Set exactly one.
+/// A cache: in the component's own memory, or in memcached. Set one at most; neither is the
+/// component's default, in memory.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Cache {
@@ -19,13 +20,11 @@ pub struct Cache {
 }
 
 impl Cache {
-    pub fn in_memory(max_size: &str) -> Self {
-        Self {
-            in_memory: Some(InMemoryCache {
-                max_size: Bytes::lit(max_size),
-            }),
-            memcached: None,
-        }
+    /// The size of an in-memory cache: the one set, or the component's default.
+    pub fn max_size<'a>(&'a self, default: &'a str) -> &'a str {
+        self.in_memory
+            .as_ref()
+            .map_or(default, |m| m.max_size.as_str())
     }
 }
 

@@ -13,6 +13,7 @@ mod ingress;
 mod object_storage;
 mod placement;
 mod prometheus;
+mod query_frontend;
 mod store_api;
 mod thanos;
 
@@ -35,6 +36,7 @@ pub use object_storage::{
 };
 pub use placement::{HighAvailability, NetworkPolicies, SpreadAcross};
 pub use prometheus::{Prometheus, Rule, RuleFile, RuleGroup};
+pub use query_frontend::QueryFrontend;
 pub use store_api::{GrpcTls, StoreApi, StoreApiExpose, TlsMode};
 pub use thanos::{Compact, CompactRetention, Query, Ruler, Store, Thanos};
 

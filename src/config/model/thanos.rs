@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{GrpcTls, LogLevel, Resources, RuleFile, Storage};
+use super::{GrpcTls, LogLevel, QueryFrontend, Resources, RuleFile, Storage};
 use crate::config::types::{Duration, Endpoint, LabelName};
 
 /// The Thanos components.
@@ -14,6 +14,9 @@ use crate::config::types::{Duration, Endpoint, LabelName};
 pub struct Thanos {
     /// Thanos Query: the global, deduplicated PromQL view.
     pub query: Query,
+    /// Thanos Query Frontend: splits, retries and caches the range queries of Grafana and
+    /// the ingress before they reach Query.
+    pub query_frontend: QueryFrontend,
     /// Thanos Store gateway: serves the bucket's blocks over the Store API.
     pub store: Store,
     /// Thanos Compactor: compacts, downsamples and applies retention in the bucket.

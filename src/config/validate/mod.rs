@@ -3,6 +3,7 @@
 //! rules, with its tests beside it.
 
 mod alertmanager;
+mod caches;
 mod endpoints;
 mod grafana;
 mod images;
@@ -83,6 +84,7 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     store_api::store_api_can_be_offered(spec, &mut f);
     store_api::remote_endpoints_are_reachable(spec, &mut f);
     topology::stack_reads_what_it_keeps(spec, &mut f);
+    caches::caches_name_one_kind(spec, &mut f);
     ingress::exposed_uis_are_protected(spec, &mut f);
     grafana::dashboards_have_data(spec, &mut f);
     grafana::grafana_keeps_its_state(spec, &mut f);

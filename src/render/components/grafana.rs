@@ -8,7 +8,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde_json::{Value as Json, json};
 
-use super::query;
+use super::query_frontend;
 use crate::config::facts::Ui;
 use crate::config::model::Dashboard;
 use crate::render::RenderError;
@@ -64,7 +64,7 @@ impl Provisioning {
 
 fn provisioning(stack: &Stack) -> Result<Provisioning, RenderError> {
     let vars = json!({
-        "query_url": query::url(stack),
+        "query_url": query_frontend::url(stack),
         "scrape_interval": stack.spec.prometheus.scrape_interval.to_string(),
         "dashboards_dir": DASHBOARDS_DIR,
     });
@@ -134,8 +134,8 @@ pub fn part(stack: &Stack) -> Result<Part, RenderError> {
             &[From::Scraper, From::Ingress(Ui::Grafana)],
         )],
         egress: vec![Egress::dial(
-            Target::App(query::front(stack)),
-            &[query::HTTP],
+            Target::App(query_frontend::reader(stack)),
+            &[query_frontend::HTTP],
         )],
     });
     Ok(part)

@@ -7,7 +7,7 @@ use k8s_openapi::api::networking::v1 as net;
 use minijinja::context;
 use minijinja::value::Serde;
 
-use super::{alertmanager, grafana, prometheus, query, ruler, thanos};
+use super::{alertmanager, grafana, prometheus, query, query_frontend, ruler, thanos};
 use crate::config::facts::Ui;
 use crate::render::part::Part;
 use crate::render::stack::Stack;
@@ -21,8 +21,8 @@ fn backends(stack: &Stack, ui: Ui) -> Vec<(String, String, Port)> {
     match ui {
         Ui::Querier => vec![(
             query::NAME.to_owned(),
-            query::front(stack).to_owned(),
-            query::HTTP,
+            query_frontend::reader(stack).to_owned(),
+            query_frontend::HTTP,
         )],
         Ui::Grafana => one(grafana::NAME, grafana::HTTP),
         Ui::Alertmanager => one(alertmanager::NAME, alertmanager::HTTP),

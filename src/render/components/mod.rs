@@ -11,6 +11,7 @@ pub mod node_exporter;
 pub mod objstore;
 pub mod prometheus;
 pub mod query;
+pub mod query_frontend;
 pub mod ruler;
 pub mod store;
 pub mod store_api;
@@ -32,6 +33,9 @@ pub fn parts(stack: &Stack) -> Result<Vec<Part>, RenderError> {
     let mut scraped = vec![query::part(stack)];
     if spec.global_query() {
         scraped.push(query::global_part(stack));
+    }
+    if spec.thanos.query_frontend.enabled {
+        scraped.push(query_frontend::part(stack));
     }
     for bucket in buckets.written(stack) {
         if spec.thanos.store.enabled {

@@ -28,15 +28,6 @@ pub fn front(stack: &Stack) -> &'static str {
     }
 }
 
-/// The URL Grafana's datasource points at.
-pub fn url(stack: &Stack) -> String {
-    format!(
-        "http://{}:{}",
-        stack.service_host(front(stack)),
-        HTTP.number
-    )
-}
-
 /// The address the Ruler queries: every replica of the front Query, through DNS SRV.
 pub fn srv(stack: &Stack) -> String {
     stack.srv(HTTP.name, front(stack))

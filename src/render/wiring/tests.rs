@@ -268,7 +268,7 @@ fn an_ingress_backend_on_a_missing_port_is_caught() {
             json!(8080);
     });
     assert!(
-        err.contains("routes to Service `thanos-querier` port 8080"),
+        err.contains("routes to Service `thanos-query-frontend` port 8080"),
         "{err}"
     );
 }
