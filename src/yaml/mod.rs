@@ -47,13 +47,16 @@ pub fn json_to_string(value: &serde_json::Value) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::writer::{REUSED, block};
+    use super::writer::block;
+
+    /// Long enough to stand for a dashboard or a rule file.
+    const LONG: usize = 4096;
     use super::*;
     use proptest::prelude::*;
     use serde_json::{Value as Json, json};
 
     fn long(body: &str) -> String {
-        body.repeat(REUSED / body.len().max(1) + 1)
+        body.repeat(LONG / body.len().max(1) + 1)
     }
 
     /// Every position a block can open at, and every kind of block the emitter writes.
@@ -103,7 +106,7 @@ mod tests {
         )
         .prop_map(|parts| {
             let s = parts.concat();
-            s.repeat(REUSED / s.len().max(1) + 1)
+            s.repeat(LONG / s.len().max(1) + 1)
         })
     }
 
@@ -178,6 +181,40 @@ mod tests {
         #[test]
         fn any_document_is_written_as_the_emitter_writes_it(value in document()) {
             prop_assert_eq!(json_to_string(&value), to_string(&value));
+        }
+    }
+
+    /// The strings a block scalar is tried on: lines of words, spaces, tabs, indicators,
+    /// unicode and control characters, with any number of newlines anywhere.
+    fn lines() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("\n".to_owned()),
+                Just("\n\n".to_owned()),
+                Just(" ".to_owned()),
+                Just("\t".to_owned()),
+                Just("\r".to_owned()),
+                Just("\u{85}".to_owned()),
+                Just("\u{FEFF}".to_owned()),
+                Just("- ".to_owned()),
+                Just("---".to_owned()),
+                "[a-z#:|>{}\\[\\]\"',]{1,6}",
+                "\\PC{1,3}",
+                "\\p{Cc}",
+            ],
+            1..24,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        #[test]
+        fn any_block_is_the_emitters(before in lines(), after in lines()) {
+            let s = format!("{before}\n{after}");
+            let emitted = to_string(&json!({ "k": s }));
+            let theirs = emitted.strip_prefix("k: |").map(|rest| format!("|{rest}"));
+            prop_assert_eq!(block(&s), theirs);
         }
     }
 

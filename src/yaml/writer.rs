@@ -156,49 +156,55 @@ fn is_yaml11_word(s: &str) -> bool {
         .any(|w| s.eq_ignore_ascii_case(w))
 }
 
-/// Multi-line strings at least this long (dashboards, rule files) are emitted once per
-/// process and reused: the emitter scans a block scalar character by character, which made
-/// these few strings most of the cost of writing a stack, and a fleet repeats them in
-/// every cluster.
-pub(super) const REUSED: usize = 4096;
-
-/// How many block scalars are kept at most.
-const KEPT_BLOCKS: usize = 64;
-
-/// The block scalar the emitter writes for `s` as the value of a top-level key: its header
-/// (`|`, `|-`, `|2` …) and its lines, indented two columns. `None` when the emitter writes
-/// `s` another way (quoted). A long string's is kept for the rest of the process.
-pub(super) fn block(s: &str) -> Option<std::sync::Arc<str>> {
-    use std::collections::HashMap;
-    use std::sync::{Arc, LazyLock, Mutex, PoisonError};
-    /// Each kept block and whether it was asked for again since it was kept.
-    type Kept = HashMap<String, (Option<Arc<str>>, bool)>;
-    static BLOCKS: LazyLock<Mutex<Kept>> = LazyLock::new(Mutex::default);
-    let long = s.len() >= REUSED;
-    if long
-        && let Some((known, again)) = BLOCKS
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get_mut(s)
-    {
-        *again = true;
-        return known.clone();
+/// The literal block scalar serde-saphyr writes for the multi-line `s` as the value of a
+/// top-level key: its header (`|`, `|-`, `|+`, `|2-` …) and its lines, each non-empty one
+/// indented two columns. `None` when serde-saphyr writes `s` quoted instead: a character a
+/// block scalar cannot hold. Its rules, from `serialize_str` and `quoting.rs`: the
+/// indentation indicator when the first non-empty line starts with a space; strip (`-`)
+/// without a final newline, clip with one, keep (`+`) with more or with nothing but
+/// newlines. Written here because serde-saphyr checks and copies a block character by
+/// character, which made the dashboards and rule files most of the cost of writing a stack.
+pub(super) fn block(s: &str) -> Option<String> {
+    if !s.chars().all(fits_a_block) {
+        return None;
     }
-    let emitted = super::to_string(&serde_json::json!({ "k": s }));
-    let block = emitted
-        .strip_prefix("k: |")
-        .map(|rest| Arc::from(format!("|{rest}")));
-    if long {
-        let mut blocks = BLOCKS.lock().unwrap_or_else(PoisonError::into_inner);
-        // A fleet's clusters share their dashboards and rule files, not their configs:
-        // when full, keep what was asked for again, so a fleet keeps only the shared ones.
-        if blocks.len() >= KEPT_BLOCKS {
-            blocks.retain(|_, (_, again)| std::mem::take(again));
-            if blocks.len() >= KEPT_BLOCKS {
-                blocks.clear();
-            }
+    let content = s.trim_end_matches('\n');
+    let newlines = s.len() - content.len();
+    let mut out = String::with_capacity(s.len() + s.len() / 8 + 8);
+    out.push('|');
+    let first = content.split('\n').find(|line| !line.is_empty());
+    if first.is_some_and(|line| line.starts_with(' ')) {
+        out.push('2');
+    }
+    match newlines {
+        0 => out.push('-'),
+        1 if !content.is_empty() => {}
+        _ => out.push('+'),
+    }
+    out.push('\n');
+    if content.is_empty() {
+        out.extend(std::iter::repeat_n('\n', newlines));
+        return Some(out);
+    }
+    for line in content.split('\n') {
+        if !line.is_empty() {
+            out.push_str("  ");
+            out.push_str(line);
         }
-        blocks.insert(s.to_owned(), (block.clone(), false));
+        out.push('\n');
     }
-    block
+    out.extend(std::iter::repeat_n('\n', newlines.saturating_sub(1)));
+    Some(out)
+}
+
+/// Whether a block scalar holds `c` as it is: printable, or a tab or line feed.
+fn fits_a_block(c: char) -> bool {
+    match c {
+        '\n' | '\t' => true,
+        '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' => false,
+        c => matches!(
+            u32::from(c),
+            0x20..=0x7E | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x1_0000..=0x10_FFFF
+        ),
+    }
 }
