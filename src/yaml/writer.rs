@@ -165,7 +165,9 @@ fn is_yaml11_word(s: &str) -> bool {
 /// newlines. Written here because serde-saphyr checks and copies a block character by
 /// character, which made the dashboards and rule files most of the cost of writing a stack.
 pub(super) fn block(s: &str) -> Option<String> {
-    if !s.chars().all(fits_a_block) {
+    // Nearly every block is printable ASCII, which a byte scan tells at once.
+    let printable_ascii = s.bytes().all(|b| matches!(b, b'\n' | b'\t' | 0x20..=0x7E));
+    if !printable_ascii && !s.chars().all(fits_a_block) {
         return None;
     }
     let content = s.trim_end_matches('\n');
