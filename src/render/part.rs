@@ -193,7 +193,19 @@ impl Part {
 
     /// The workload, its ServiceAccount and, for replicated ones, its disruption budget.
     pub fn workload(&mut self, template: &'static str, w: &Workload) {
+        self.account(w);
+        self.pods(template, w);
+    }
+
+    /// The ServiceAccount a component's pods run as: once, however many workloads (shards)
+    /// share it.
+    pub fn account(&mut self, w: &Workload) {
         self.push("kinds/serviceaccount.yaml.j2", &w.account);
+    }
+
+    /// The workload and, for a replicated one, its disruption budget, without the
+    /// ServiceAccount (see [`Part::account`]).
+    pub fn pods(&mut self, template: &'static str, w: &Workload) {
         if w.budget {
             self.push(
                 "kinds/poddisruptionbudget.yaml.j2",
@@ -295,11 +307,12 @@ impl Part {
     }
 
     /// A ClusterRole named `<namespace>-<component>` and its binding to the component's
-    /// ServiceAccount.
+    /// ServiceAccount, labelled as the account is (the component's, not one shard's).
     pub fn cluster_role(&mut self, stack: &Stack, w: &Workload, rules: Vec<rbac::PolicyRule>) {
         let account = w.account.metadata.name.clone().unwrap_or_default();
         let name = format!("{}-{account}", stack.namespace);
-        let metadata = stack.cluster_meta(&name, &w.labels);
+        let labels = w.account.metadata.labels.as_ref().unwrap_or(&w.labels);
+        let metadata = stack.cluster_meta(&name, labels);
         self.push(
             "kinds/clusterrole.yaml.j2",
             minijinja::context! { metadata => Serde(&metadata), rules => Serde(&rules) },

@@ -126,6 +126,12 @@ pub struct Pod<'a> {
     pub claims: Vec<core::PersistentVolumeClaim>,
     /// Labels added to the pods only (Store API discovery, workload identity).
     pub pod_labels: Labels,
+    /// Labels telling this workload's pods from those of the component's other workloads
+    /// (its shards): on the pods and the objects around them, and in the selector. The
+    /// ServiceAccount is the component's, without them.
+    pub shard_labels: Labels,
+    /// The workload's name, when the component runs several (shards); its name otherwise.
+    pub workload_name: Option<String>,
     /// `checksum/*` annotations that roll the pods when a config they cannot reload changes.
     pub annotations: BTreeMap<String, String>,
     pub account_annotations: BTreeMap<String, String>,
@@ -145,6 +151,8 @@ impl<'a> Pod<'a> {
             volumes: Vec::new(),
             claims: Vec::new(),
             pod_labels: Labels::new(),
+            shard_labels: Labels::new(),
+            workload_name: None,
             annotations: BTreeMap::new(),
             account_annotations: BTreeMap::new(),
             automount_token: false,
@@ -161,8 +169,11 @@ impl<'a> Pod<'a> {
     /// The workload: recommended labels, restricted pod security, spread over the failure
     /// domains for replicated components, and a disruption budget where asked.
     pub fn build(self, stack: &Stack, service_name: Option<&str>, parallel: bool) -> Workload {
-        let labels = stack.labels(self.name, self.component, Some(self.image));
-        let selector = stack.selector(self.name);
+        let component_labels = stack.labels(self.name, self.component, Some(self.image));
+        let mut labels = component_labels.clone();
+        labels.extend(self.shard_labels.clone());
+        let mut selector = stack.selector(self.name);
+        selector.extend(self.shard_labels);
         let mut pod_labels = labels.clone();
         pod_labels.extend(self.pod_labels);
         let ha = &stack.spec.high_availability;
@@ -176,7 +187,7 @@ impl<'a> Pod<'a> {
             ..self.extra
         };
         Workload {
-            metadata: stack.meta(self.name, &labels),
+            metadata: stack.meta(self.workload_name.as_deref().unwrap_or(self.name), &labels),
             labels: labels.clone(),
             replicas: self.replicas,
             selector,
@@ -196,7 +207,7 @@ impl<'a> Pod<'a> {
                 metadata: ObjectMeta {
                     annotations: (!self.account_annotations.is_empty())
                         .then_some(self.account_annotations),
-                    ..stack.meta(self.name, &labels)
+                    ..stack.meta(self.name, &component_labels)
                 },
                 automount: self.automount_token,
             },
