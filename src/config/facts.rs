@@ -17,6 +17,18 @@ pub const POD_ENV: [(&str, &str); 2] = [
 pub const PROMETHEUS_RULES_FILE: &str = "stack.rules.yaml";
 pub const RULER_RULES_FILE: &str = "global.rules.yaml";
 
+/// The built-in alerts of every Prometheus that need every target's series, so a shard,
+/// which holds its share of the targets only, gets them wrong: `TargetJobDown` fires when
+/// the shard's share of a job is down, `KubeAPIServerTargetMissing` (an `absent()`) on every
+/// shard the API server does not hash to, and `AlertmanagerClusterMembersMismatch` counts
+/// the Alertmanagers one shard scrapes. Several shards leave them out; validation says so
+/// unless the Ruler evaluates alerts of those names over every shard.
+pub const ALERTS_NEEDING_EVERY_TARGET: [&str; 3] = [
+    "TargetJobDown",
+    "KubeAPIServerTargetMissing",
+    "AlertmanagerClusterMembersMismatch",
+];
+
 /// A UI that the ingress can expose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Ui {
@@ -64,6 +76,28 @@ impl Spec {
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
         labels.insert("cluster".to_owned(), self.cluster.clone());
+        labels
+    }
+
+    /// The Prometheus StatefulSets, by name: `prometheus`, or with several shards one per
+    /// shard, `prometheus-shard-0` … (their pods `prometheus-shard-0-0` …). Never
+    /// `prometheus-0` …: those are the pods of the single StatefulSet, and their Services
+    /// and hosts (`prometheus-0-service`, `prometheus-0.<domain>`) would change meaning.
+    pub fn prometheus_sets(&self) -> Vec<String> {
+        match self.prometheus.shards {
+            0 | 1 => vec!["prometheus".to_owned()],
+            n => (0..n).map(|k| format!("prometheus-shard-{k}")).collect(),
+        }
+    }
+
+    /// The external labels (minus the replica label) of the streams of shard `shard`:
+    /// every Prometheus's, and the shard label when there are several shards, so each
+    /// shard's blocks are a stream of their own and Query keeps them apart.
+    pub fn prometheus_shard_labels(&self, shard: u32) -> BTreeMap<String, String> {
+        let mut labels = self.prometheus_stream_labels();
+        if self.prometheus.shards > 1 {
+            labels.insert(self.prometheus.shard_label.to_string(), shard.to_string());
+        }
         labels
     }
 

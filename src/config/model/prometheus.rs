@@ -20,6 +20,18 @@ pub struct Prometheus {
     /// 100: each replica gets its own Service and ingress host.
     #[schemars(range(max = 100))]
     pub replicas: u32,
+    /// Functional shards: each of this many Prometheus StatefulSets (`replicas` pods each)
+    /// scrapes only its share of every scrape job's targets, split by a hash of the
+    /// target's address, and uploads its own blocks, told apart by `shardLabel`. 1 (the
+    /// default) is one StatefulSet, `prometheus`, scraping everything; more are
+    /// `prometheus-shard-0` … Rules that need every series (`absent()`, counts over every
+    /// target) belong in `thanos.ruler.ruleFiles` then. At most 32.
+    #[schemars(range(min = 1, max = 32))]
+    pub shards: u32,
+    /// External label telling the shards' blocks apart (`<shardLabel>: "0"` …), set only
+    /// when there is more than one shard. Not a replica label: Query keeps it, as the
+    /// shards hold different series.
+    pub shard_label: LabelName,
     /// How long the local TSDB keeps data; long-term data lives in the bucket.
     pub retention: Duration,
     /// How often targets are scraped.
@@ -47,6 +59,8 @@ impl Default for Prometheus {
         Self {
             enabled: true,
             replicas: 3,
+            shards: 1,
+            shard_label: LabelName::lit("prometheus_shard"),
             retention: Duration::lit("24h"),
             scrape_interval: Duration::lit("30s"),
             evaluation_interval: Duration::lit("30s"),

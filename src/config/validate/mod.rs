@@ -13,6 +13,7 @@ mod object_storage;
 mod replicas;
 mod retention;
 mod rule_files;
+mod shards;
 mod store_api;
 mod topology;
 mod values;
@@ -67,6 +68,7 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     object_storage::object_storage_is_complete(spec, &mut f);
     replicas::replicas_are_highly_available(spec, &mut f);
     replicas::data_stays_on_volumes(spec, &mut f);
+    shards::shards_split_the_targets(spec, &mut f);
     rule_files::rule_files_parse(
         "spec.prometheus.ruleFiles",
         PROMETHEUS_RULES_FILE,

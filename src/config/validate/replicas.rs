@@ -17,12 +17,17 @@ pub(super) fn compactor_is_a_singleton(spec: &Spec, f: &mut Findings) {
 
 pub(super) fn replicas_are_highly_available(spec: &Spec, f: &mut Findings) {
     let (thanos, alertmanager, grafana) = (&spec.thanos, &spec.alertmanager, &spec.grafana);
+    // `replicas` is per shard: every shard is its own HA set.
+    let prometheus = match spec.prometheus.shards {
+        0 | 1 => "Prometheus".to_owned(),
+        n => format!("each of the {n} Prometheus shards"),
+    };
     // (deployed, path, name, replicas, warn when single)
     let components = [
         (
             spec.prometheus.enabled,
             "spec.prometheus.replicas",
-            "Prometheus",
+            prometheus.as_str(),
             spec.prometheus.replicas,
             true,
         ),
@@ -172,6 +177,21 @@ mod tests {
             "is 0",
         );
         assert!(help_of(&d).contains("Prometheus needs at least 1 replica"));
+    }
+
+    #[test]
+    fn replicas_are_highly_available_per_shard() {
+        warns(
+            "prometheus: {shards: 2, replicas: 1}",
+            "spec.prometheus.replicas",
+            "is 1: each of the 2 Prometheus shards is not highly available",
+        );
+        let d = rejects(
+            "prometheus: {shards: 2, replicas: 0}",
+            "spec.prometheus.replicas",
+            "is 0",
+        );
+        assert!(help_of(&d).contains("each of the 2 Prometheus shards needs at least 1 replica"));
     }
 
     #[test]

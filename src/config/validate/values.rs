@@ -157,7 +157,11 @@ pub(super) fn hosts_fit_in_dns(spec: &Spec, f: &mut Findings) {
             Ui::Grafana => "grafana".len(),
             Ui::Alertmanager => "alertmanager".len(),
             Ui::Ruler => "thanos-ruler".len(),
-            Ui::Prometheus => format!("prometheus-{}", spec.prometheus.replicas).len(),
+            // The last shard's last pod has the longest name.
+            Ui::Prometheus => spec
+                .prometheus_sets()
+                .last()
+                .map_or(0, |set| format!("{set}-{}", spec.prometheus.replicas).len()),
         })
         .max();
     if let Some(prefix) = longest
