@@ -13,7 +13,7 @@ use super::RenderError;
 use super::assets::Rules;
 use super::formats::RuleFileDoc;
 use super::templates::Templates;
-use crate::config::model::RuleFile;
+use crate::config::model::{Rule, RuleFile};
 use crate::yaml;
 
 /// A rendered config file: read into its format (for checks), its data, and the canonical
@@ -61,12 +61,14 @@ pub fn checksum(data: &BTreeMap<String, String>) -> String {
 }
 
 /// Our own rules file plus the user's. Only the built-in groups `keep` names ship: those
-/// watching a component switched off would fire for ever or never. No PromQL is parsed
-/// here: the user's was parsed by validation, and ours is stackgen's own text, which the
-/// test suite parses (`every_built_in_rule_parses`), promtool checks and tests.
+/// watching a component switched off would fire for ever or never; and of them only the
+/// rules `keep_rule` keeps (a shard leaves out those needing every target). No PromQL is
+/// parsed here: the user's was parsed by validation, and ours is stackgen's own text, which
+/// the test suite parses (`every_built_in_rule_parses`), promtool checks and tests.
 pub fn rule_files(
     rules: &Rules,
     keep: impl Fn(&str) -> bool,
+    keep_rule: impl Fn(&Rule) -> bool,
     user: &[RuleFile],
 ) -> Result<BTreeMap<String, String>, RenderError> {
     let mut ours: RuleFileDoc = serde_json::from_str(rules.json).map_err(|e| {
@@ -76,6 +78,9 @@ pub fn rule_files(
         )
     })?;
     ours.groups.retain(|g| keep(&g.name));
+    for group in &mut ours.groups {
+        group.rules.retain(&keep_rule);
+    }
     let mut data = BTreeMap::from([(rules.name.to_owned(), yaml::to_string(&ours))]);
     for file in user {
         data.insert(
@@ -190,7 +195,7 @@ mod rule_tests {
             let written: Json = serde_saphyr::from_str(rules.source).unwrap();
             let built: Json = serde_json::from_str(rules.json).unwrap();
             assert_eq!(written, built, "{}", rules.name);
-            let all = rule_files(&rules, |_| true, &[]).unwrap();
+            let all = rule_files(&rules, |_| true, |_| true, &[]).unwrap();
             let doc: RuleFileDoc = parse_checked(rules.name, rules.source).unwrap();
             assert_eq!(all[rules.name], yaml::to_string(&doc));
         }

@@ -142,41 +142,56 @@ pub struct TlsConfig {
     pub insecure_skip_verify: bool,
 }
 
-#[derive(Debug, Deserialize)]
+/// A relabeling step (`model/relabel/relabel.go` of Prometheus v3.5.0): also written by
+/// the renderer where a step is computed (a shard's share of the targets).
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Relabel {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub source_labels: Vec<LabelName>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
-    #[serde(default)]
+    /// `hashmod` only: the number of buckets the hash of the source labels falls into.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modulus: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_label: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RelabelAction>,
 }
 
 impl Relabel {
     /// The regexes are not compiled here: each is stackgen's own text or a validated label
     /// name, so the test suite compiles them (`relabel_regexes_compile`), not every run.
+    /// What Prometheus refuses at load (`Config.Validate`) is refused here too.
     pub fn check(&self, job: &str) -> Result<(), String> {
-        let needs_target = matches!(self.action, None | Some(RelabelAction::Replace));
+        let needs_target = matches!(
+            self.action,
+            None | Some(RelabelAction::Replace | RelabelAction::Hashmod)
+        );
         if needs_target && self.target_label.is_none() {
             return Err(format!(
-                "job `{job}`: a replace relabeling needs `target_label`"
+                "job `{job}`: a replace or hashmod relabeling needs `target_label`"
+            ));
+        }
+        if matches!(self.action, Some(RelabelAction::Hashmod)) && self.modulus.unwrap_or(0) == 0 {
+            return Err(format!(
+                "job `{job}`: a hashmod relabeling needs a non-zero `modulus`"
             ));
         }
         Ok(())
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RelabelAction {
     Replace,
     Keep,
     Drop,
+    Hashmod,
     Labelmap,
     Labeldrop,
     Labelkeep,
@@ -314,36 +329,63 @@ mod tests {
     use crate::config::model::MonitoringStack;
 
     /// Every relabel regex of a Prometheus config with every component on compiles as
-    /// Prometheus anchors it.
+    /// Prometheus anchors it, and every step passes the checks Prometheus makes at load;
+    /// with one Prometheus and with each of several shards.
     #[test]
     fn relabel_regexes_compile() {
-        let objects = crate::render::render(&MonitoringStack::default()).unwrap();
-        let config = objects
-            .iter()
-            .find(|o| o.kind() == "ConfigMap" && o.name() == "prometheus-config")
-            .unwrap();
-        let text = config.value["data"]["prometheus.yaml.tmpl"]
-            .as_str()
-            .unwrap();
-        let parsed: Json = serde_saphyr::from_str(text).unwrap();
-        let relabels = parsed["scrape_configs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|job| job["relabel_configs"].as_array().unwrap())
-            .chain(
-                parsed["alerting"]["alert_relabel_configs"]
-                    .as_array()
-                    .unwrap(),
-            );
-        let mut compiled = 0;
-        for relabel in relabels {
-            let relabel: Relabel = serde_json::from_value(relabel.clone()).unwrap();
-            if let Some(regex) = &relabel.regex {
-                regex::Regex::new(&format!("^(?:{regex})$")).unwrap();
-                compiled += 1;
+        let mut sharded = MonitoringStack::default();
+        sharded.spec.prometheus.shards = 2;
+        for (config, map) in [
+            (MonitoringStack::default(), "prometheus-config"),
+            (sharded.clone(), "prometheus-shard-0-config"),
+            (sharded, "prometheus-shard-1-config"),
+        ] {
+            let objects = crate::render::render(&config).unwrap();
+            let config = objects
+                .iter()
+                .find(|o| o.kind() == "ConfigMap" && o.name() == map)
+                .unwrap();
+            let text = config.value["data"]["prometheus.yaml.tmpl"]
+                .as_str()
+                .unwrap();
+            let parsed: Json = serde_saphyr::from_str(text).unwrap();
+            let relabels = parsed["scrape_configs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|job| job["relabel_configs"].as_array().unwrap())
+                .chain(
+                    parsed["alerting"]["alert_relabel_configs"]
+                        .as_array()
+                        .unwrap(),
+                );
+            let mut compiled = 0;
+            for relabel in relabels {
+                let relabel: Relabel = serde_json::from_value(relabel.clone()).unwrap();
+                relabel.check(map).unwrap();
+                if let Some(regex) = &relabel.regex {
+                    regex::Regex::new(&format!("^(?s:{regex})$")).unwrap();
+                    compiled += 1;
+                }
             }
+            assert!(compiled > 10, "{map}: only {compiled} regexes");
         }
-        assert!(compiled > 10, "only {compiled} regexes");
+    }
+
+    #[test]
+    fn a_hashmod_step_needs_a_modulus_and_a_target() {
+        let step = |modulus: Option<u64>, target: Option<&str>| Relabel {
+            source_labels: vec!["__address__".parse().unwrap()],
+            modulus,
+            target_label: target.map(str::to_owned),
+            action: Some(RelabelAction::Hashmod),
+            ..Relabel::default()
+        };
+        assert!(step(Some(2), Some("__tmp_hash")).check("j").is_ok());
+        let zero = step(Some(0), Some("__tmp_hash")).check("j").unwrap_err();
+        assert!(zero.contains("non-zero `modulus`"), "{zero}");
+        assert!(step(None, Some("__tmp_hash")).check("j").is_err());
+        let untargeted = step(Some(2), None).check("j").unwrap_err();
+        assert!(untargeted.contains("needs `target_label`"), "{untargeted}");
     }
 }

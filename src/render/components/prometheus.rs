@@ -1,5 +1,7 @@
 //! Prometheus replicas, each with a Thanos sidecar that expands the config template
-//! (`$(POD_NAME)` as the replica label), reloads it and uploads blocks to the bucket.
+//! (`$(POD_NAME)` as the replica label), reloads it and uploads blocks to the bucket. With
+//! `prometheus.shards` above 1, one StatefulSet per shard, each scraping its share of the
+//! targets and uploading blocks told apart by the shard label.
 
 use std::collections::BTreeMap;
 
@@ -9,25 +11,26 @@ use serde::Serialize;
 
 use super::objstore::{self, Buckets};
 use super::{alertmanager, thanos};
-use crate::config::facts::Ui;
-use crate::config::model::Spec;
+use crate::config::facts::{ALERTS_NEEDING_EVERY_TARGET, Ui};
+use crate::config::model::{Rule, Spec};
+use crate::config::types::LabelName;
 use crate::render::RenderError;
 use crate::render::assets;
 use crate::render::embedded::{Checked, render_checked, rule_files};
-use crate::render::formats::PromConfig;
+use crate::render::formats::{PromConfig, Relabel, RelabelAction};
 use crate::render::network::everywhere;
 use crate::render::part::{Allow, From, Part, Policy, ScrapeJob, Service};
-use crate::render::stack::Stack;
+use crate::render::stack::{Labels, Stack};
 use crate::render::workload::{
     Pod, Port, Workload, config_map_volume, container, data_volume, empty_dir, env_field,
     http_probe, level, mount, pod_env, read_only,
 };
 
 pub const NAME: &str = "prometheus";
+const COMPONENT: &str = "prometheus";
 pub const HTTP: Port = Port::tcp("http", 9090);
 /// The sidecar's HTTP port: the Thanos one, named apart from Prometheus's own.
 const SIDECAR_HTTP: Port = Port::tcp("http-sidecar", thanos::HTTP.number);
-const CONFIG: &str = "prometheus-config";
 const RULES: &str = "prometheus-rules";
 const CONFIG_DIR: &str = "/etc/prometheus/config";
 const CONFIG_OUT_DIR: &str = "/etc/prometheus/config_out";
@@ -36,6 +39,17 @@ const CONFIG_OUT: &str = "prometheus.yaml";
 const RULES_DIR: &str = "/etc/prometheus/rules";
 const DATA_DIR: &str = "/prometheus";
 const TEMPLATE: &str = "prometheus/prometheus.yaml.tmpl.j2";
+/// The pod label telling one shard's pods from another's, in its selector (several shards
+/// only): the name label stays `prometheus` on every shard, so the scrape jobs, the
+/// NetworkPolicy and its peers find them all.
+const SHARD_LABEL: &str = "stackgen.dev/shard";
+/// Where a shard's hashmod step leaves a target's hash: Prometheus leaves `__tmp` names to
+/// users, and drops every `__` label once relabelling is done.
+const HASH_LABEL: &str = "__tmp_hash";
+/// The address a target is scraped at, once a job's own steps have set it.
+const ADDRESS_LABEL: &str = "__address__";
+/// The name of the workload owning a pod: the StatefulSet, for Prometheus's.
+const CONTROLLER_LABEL: &str = "__meta_kubernetes_pod_controller_name";
 
 /// What `prometheus.yaml.tmpl.j2` lays out.
 #[derive(Serialize)]
@@ -48,68 +62,156 @@ struct ConfigVars<'a> {
     replica_label: &'a str,
     rules_dir: &'a str,
     alertmanager_srv: Option<String>,
-    scrape_jobs: Vec<&'a ScrapeJob>,
+    /// The steps ending each of the fixed jobs: the shard's share of their targets.
+    share: Vec<Relabel>,
+    scrape_jobs: Vec<JobVars<'a>>,
 }
 
-/// Prometheus scrapes its own replicas and sidecars, then every part in `others`.
+/// A component's scrape job, and the steps ending it: the shard's share of its targets.
+#[derive(Serialize)]
+struct JobVars<'a> {
+    #[serde(flatten)]
+    job: &'a ScrapeJob,
+    share: Vec<Relabel>,
+}
+
+/// One Prometheus StatefulSet: the only one, or shard `index` of `count`.
+#[derive(Debug, Clone)]
+struct Shard {
+    index: u32,
+    count: u32,
+    /// The StatefulSet's name, and its governing Service's.
+    name: String,
+}
+
+/// Every Prometheus StatefulSet, in shard order.
+fn shards(stack: &Stack) -> Vec<Shard> {
+    let count = stack.spec.prometheus.shards.max(1);
+    (0..)
+        .zip(stack.spec.prometheus_sets())
+        .map(|(index, name)| Shard { index, count, name })
+        .collect()
+}
+
+impl Shard {
+    fn sharded(&self) -> bool {
+        self.count > 1
+    }
+
+    /// The ConfigMap of its config template: `prometheus-config`, `prometheus-shard-0-config` ….
+    fn config_map(&self) -> String {
+        format!("{}-config", self.name)
+    }
+
+    /// The pods of its StatefulSet, by name.
+    fn pod_names(&self, stack: &Stack) -> Vec<String> {
+        (0..stack.spec.prometheus.replicas)
+            .map(|i| format!("{}-{i}", self.name))
+            .collect()
+    }
+
+    /// The steps that keep this shard's share of a job's targets: those whose address
+    /// (as the job's own steps left it) hashes to the shard's number. Nothing unsharded.
+    fn hashed_share(&self) -> Vec<Relabel> {
+        if !self.sharded() {
+            return Vec::new();
+        }
+        vec![
+            Relabel {
+                source_labels: vec![LabelName::lit(ADDRESS_LABEL)],
+                modulus: Some(self.count.into()),
+                target_label: Some(HASH_LABEL.to_owned()),
+                action: Some(RelabelAction::Hashmod),
+                ..Relabel::default()
+            },
+            Relabel {
+                source_labels: vec![LabelName::lit(HASH_LABEL)],
+                regex: Some(self.index.to_string()),
+                action: Some(RelabelAction::Keep),
+                ..Relabel::default()
+            },
+        ]
+    }
+
+    /// The step that keeps this shard's own pods: each shard scrapes itself and its own
+    /// sidecars, so every Prometheus is scraped once and its metrics carry its own shard
+    /// label. Nothing unsharded.
+    fn own_pods(&self) -> Vec<Relabel> {
+        if !self.sharded() {
+            return Vec::new();
+        }
+        vec![Relabel {
+            source_labels: vec![LabelName::lit(CONTROLLER_LABEL)],
+            regex: Some(self.name.clone()),
+            action: Some(RelabelAction::Keep),
+            ..Relabel::default()
+        }]
+    }
+}
+
+/// Prometheus scrapes its own replicas and sidecars, then every part in `others`; each
+/// shard its share of them.
 pub fn part(stack: &Stack, buckets: &Buckets, others: &[Part]) -> Result<Part, RenderError> {
     let spec = stack.spec;
-    let own = [
-        ScrapeJob::new(NAME, NAME, HTTP),
-        ScrapeJob::new("thanos-sidecar", NAME, SIDECAR_HTTP),
-    ];
-    let mut external_labels = spec.prometheus_stream_labels();
-    external_labels.insert(spec.replica_label.to_string(), "$(POD_NAME)".to_owned());
-    let vars = ConfigVars {
-        namespace: stack.namespace,
-        scrape_interval: spec.prometheus.scrape_interval.to_string(),
-        evaluation_interval: spec.prometheus.evaluation_interval.to_string(),
-        external_labels,
-        replica_label: spec.replica_label.as_str(),
-        rules_dir: RULES_DIR,
-        alertmanager_srv: spec.alertmanager.enabled.then(|| alertmanager::srv(stack)),
-        scrape_jobs: own
-            .iter()
-            .chain(others.iter().flat_map(|p| &p.scrape))
-            .collect(),
-    };
-    let checked: Checked<PromConfig> = render_checked(stack.templates, TEMPLATE, &vars)?;
-    checked
-        .parsed
-        .check()
-        .map_err(|m| RenderError::new(TEMPLATE, m))?;
-    let config = BTreeMap::from([("prometheus.yaml.tmpl".to_owned(), checked.text)]);
+    let shards = shards(stack);
+    let sharded = shards.len() > 1;
+    // Every shard evaluates the same rules, each over its share of the targets.
     let rules = rule_files(
         &assets::STACK_RULES,
         |group| watches_enabled(stack, group),
+        |rule| !(sharded && needs_every_target(rule)),
         &spec.prometheus.rule_files,
     )?;
+    let component_labels = stack.labels(NAME, COMPONENT, Some(&spec.images.prometheus));
 
-    let w = workload(stack, buckets);
     let mut part = Part::new(NAME);
     part.scraper = true;
     part.store_api = true;
-    part.workload("kinds/statefulset.yaml.j2", &w);
-    part.cluster_role(stack, &w, cluster_rules());
-    part.config_map(stack, CONFIG, &w.labels, &config, vec![checked.data]);
-    part.content_map(stack, RULES, &w.labels, &rules);
-    part.front(stack, &w, NAME, &[HTTP, thanos::GRPC, SIDECAR_HTTP], true);
-    // One Service per pod (`prometheus-0-service` …), to reach a single replica.
-    for pod in pod_names(stack) {
-        let selector =
-            BTreeMap::from([("statefulset.kubernetes.io/pod-name".to_owned(), pod.clone())]);
-        part.service(
+    part.content_map(stack, RULES, &component_labels, &rules);
+    for shard in &shards {
+        let w = workload(stack, buckets, shard);
+        // One ServiceAccount and ClusterRole for every shard: they discover and read the
+        // same things, and one identity is one workload-identity binding to make.
+        if shard.index == 0 {
+            part.account(&w);
+            part.cluster_role(stack, &w, cluster_rules());
+        }
+        part.pods("kinds/statefulset.yaml.j2", &w);
+        let checked = config(stack, shard, others)?;
+        let config = BTreeMap::from([("prometheus.yaml.tmpl".to_owned(), checked.text)]);
+        part.config_map(
             stack,
-            Service {
-                name: &pod_service(&pod),
-                labels: &w.labels,
-                selector: &selector,
-                ports: &[HTTP],
-                headless: false,
-                publish_not_ready: false,
-            },
+            &shard.config_map(),
+            &w.labels,
+            &config,
+            vec![checked.data],
         );
+        part.front(
+            stack,
+            &w,
+            &shard.name,
+            &[HTTP, thanos::GRPC, SIDECAR_HTTP],
+            true,
+        );
+        // One Service per pod (`prometheus-0-service` …), to reach a single replica.
+        for pod in shard.pod_names(stack) {
+            let selector =
+                BTreeMap::from([("statefulset.kubernetes.io/pod-name".to_owned(), pod.clone())]);
+            part.service(
+                stack,
+                Service {
+                    name: &pod_service(&pod),
+                    labels: &w.labels,
+                    selector: &selector,
+                    ports: &[HTTP],
+                    headless: false,
+                    publish_not_ready: false,
+                },
+            );
+        }
     }
+    // One policy selects every shard (by the name label they share): they accept and send
+    // the same traffic.
     part.policy = Some(Policy {
         ingress: vec![
             Allow::new(&[HTTP], &[From::Scraper, From::Ingress(Ui::Prometheus)]),
@@ -122,6 +224,55 @@ pub fn part(stack: &Stack, buckets: &Buckets, others: &[Part]) -> Result<Part, R
         egress: vec![everywhere()],
     });
     Ok(part)
+}
+
+/// The config template of one shard: its external labels, and every job cut to its share.
+fn config(
+    stack: &Stack,
+    shard: &Shard,
+    others: &[Part],
+) -> Result<Checked<PromConfig>, RenderError> {
+    let spec = stack.spec;
+    let own = [
+        ScrapeJob::new(NAME, NAME, HTTP),
+        ScrapeJob::new("thanos-sidecar", NAME, SIDECAR_HTTP),
+    ];
+    let mut external_labels = spec.prometheus_shard_labels(shard.index);
+    external_labels.insert(spec.replica_label.to_string(), "$(POD_NAME)".to_owned());
+    let mut scrape_jobs: Vec<JobVars> = own
+        .iter()
+        .map(|job| JobVars {
+            job,
+            share: shard.own_pods(),
+        })
+        .collect();
+    scrape_jobs.extend(others.iter().flat_map(|p| &p.scrape).map(|job| JobVars {
+        job,
+        share: shard.hashed_share(),
+    }));
+    let vars = ConfigVars {
+        namespace: stack.namespace,
+        scrape_interval: spec.prometheus.scrape_interval.to_string(),
+        evaluation_interval: spec.prometheus.evaluation_interval.to_string(),
+        external_labels,
+        replica_label: spec.replica_label.as_str(),
+        rules_dir: RULES_DIR,
+        alertmanager_srv: spec.alertmanager.enabled.then(|| alertmanager::srv(stack)),
+        share: shard.hashed_share(),
+        scrape_jobs,
+    };
+    let checked: Checked<PromConfig> = render_checked(stack.templates, TEMPLATE, &vars)?;
+    checked
+        .parsed
+        .check()
+        .map_err(|m| RenderError::new(TEMPLATE, m))?;
+    Ok(checked)
+}
+
+fn needs_every_target(rule: &Rule) -> bool {
+    rule.alert
+        .as_deref()
+        .is_some_and(|a| ALERTS_NEEDING_EVERY_TARGET.contains(&a))
 }
 
 /// Whether a component is switched on.
@@ -144,10 +295,11 @@ fn watches_enabled(stack: &Stack, group: &str) -> bool {
         .is_none_or(|(_, enabled)| enabled(stack.spec))
 }
 
-/// The pods of the StatefulSet, by name.
+/// The pods of every shard's StatefulSet, by name.
 pub fn pod_names(stack: &Stack) -> Vec<String> {
-    (0..stack.spec.prometheus.replicas)
-        .map(|i| format!("{NAME}-{i}"))
+    shards(stack)
+        .iter()
+        .flat_map(|shard| shard.pod_names(stack))
         .collect()
 }
 
@@ -156,15 +308,19 @@ pub fn pod_service(pod: &str) -> String {
     format!("{pod}-service")
 }
 
-fn workload(stack: &Stack, buckets: &Buckets) -> Workload {
+fn workload(stack: &Stack, buckets: &Buckets, shard: &Shard) -> Workload {
     let spec = stack.spec;
     let p = &spec.prometheus;
-    let mut pod = Pod::new(NAME, "prometheus", &spec.images.prometheus, p.replicas);
+    let mut pod = Pod::new(NAME, COMPONENT, &spec.images.prometheus, p.replicas);
+    if shard.sharded() {
+        pod.workload_name = Some(shard.name.clone());
+        pod.shard_labels = Labels::from([(SHARD_LABEL.to_owned(), shard.index.to_string())]);
+    }
     pod.automount_token = true;
     pod.serve_store_api();
     let data = data_volume(&mut pod, &p.storage, DATA_DIR);
     pod.volumes.extend([
-        config_map_volume("config", CONFIG),
+        config_map_volume("config", &shard.config_map()),
         empty_dir("config-out"),
         config_map_volume("rules", RULES),
     ]);
@@ -232,7 +388,7 @@ fn workload(stack: &Stack, buckets: &Buckets) -> Workload {
     pod.containers = vec![prometheus];
     // Time to finish writing the head block and let the sidecar see it.
     pod.extra.termination_grace_period_seconds = Some(600);
-    pod.build(stack, Some(NAME), true)
+    pod.build(stack, Some(&shard.name), true)
 }
 
 fn sidecar(stack: &Stack) -> core::Container {
@@ -289,4 +445,300 @@ fn cluster_rules() -> Vec<rbac::PolicyRule> {
             ..rbac::PolicyRule::default()
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value as Json, json};
+
+    use crate::config::facts::ALERTS_NEEDING_EVERY_TARGET;
+    use crate::config::model::MonitoringStack;
+    use crate::render::{Object, render};
+
+    fn sharded(shards: u32) -> (MonitoringStack, Vec<Object>) {
+        let mut config = MonitoringStack::default();
+        config.spec.prometheus.shards = shards;
+        config.spec.ingress.basic_auth_secret = Some("auth".parse().unwrap());
+        config.spec.network_policies.enabled = true;
+        let objects = render(&config).unwrap();
+        (config, objects)
+    }
+
+    fn names<'a>(objects: &'a [Object], kind: &str, prefix: &str) -> Vec<&'a str> {
+        objects
+            .iter()
+            .filter(|o| o.kind() == kind && o.name().starts_with(prefix))
+            .map(Object::name)
+            .collect()
+    }
+
+    fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Json {
+        &objects
+            .iter()
+            .find(|o| o.kind() == kind && o.name() == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+            .value
+    }
+
+    /// The config of one shard as it ships: the text of its ConfigMap, parsed.
+    fn shipped_config(objects: &[Object], map: &str) -> Json {
+        let text = find(objects, "ConfigMap", map)["data"]["prometheus.yaml.tmpl"]
+            .as_str()
+            .unwrap();
+        serde_saphyr::from_str(text).unwrap()
+    }
+
+    /// Runs the `keep` and `hashmod` steps of a job on a target whose address hashes to
+    /// `hash` and whose pods belong to `controller`, as Prometheus would; every other step
+    /// is taken to leave what these read alone (the shard check proves that it does).
+    fn keeps(job: &Json, hash: u64, modulus_seen: &mut Vec<u64>, controller: &str) -> bool {
+        let mut tmp = None;
+        for step in job["relabel_configs"].as_array().unwrap() {
+            match step["action"].as_str() {
+                Some("hashmod") => {
+                    assert_eq!(step["source_labels"], json!(["__address__"]));
+                    let modulus = step["modulus"].as_u64().unwrap();
+                    modulus_seen.push(modulus);
+                    tmp = Some((step["target_label"].clone(), hash % modulus));
+                }
+                Some("keep") => {
+                    let source = &step["source_labels"];
+                    let value = match &tmp {
+                        Some((label, v)) if source == &json!([label]) => v.to_string(),
+                        _ if source == &json!(["__meta_kubernetes_pod_controller_name"]) => {
+                            controller.to_owned()
+                        }
+                        // The job's own keeps (name label and port), the same on every shard.
+                        _ => continue,
+                    };
+                    if step["regex"].as_str() != Some(value.as_str()) {
+                        return false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn one_shard_is_the_prometheus_of_old() {
+        let objects = render(&MonitoringStack::default()).unwrap();
+        assert_eq!(names(&objects, "StatefulSet", "prometheus"), ["prometheus"]);
+        let config = shipped_config(&objects, "prometheus-config");
+        assert!(
+            config["global"]["external_labels"]
+                .get("prometheus_shard")
+                .is_none()
+        );
+        let text = find(&objects, "ConfigMap", "prometheus-config")["data"].to_string();
+        assert!(!text.contains("hashmod") && !text.contains("__tmp_hash"));
+        let selector = &find(&objects, "StatefulSet", "prometheus")["spec"]["selector"];
+        assert!(selector["matchLabels"].get("stackgen.dev/shard").is_none());
+    }
+
+    #[test]
+    fn each_shard_keeps_exactly_its_share_of_every_job() {
+        let (_, objects) = sharded(3);
+        let configs: Vec<Json> = (0..3)
+            .map(|k| shipped_config(&objects, &format!("prometheus-shard-{k}-config")))
+            .collect();
+        let jobs: Vec<&str> = configs[0]["scrape_configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["job_name"].as_str().unwrap())
+            .collect();
+        assert!(jobs.len() > 10, "{jobs:?}");
+        for job in &jobs {
+            let of = |k: usize| {
+                configs[k]["scrape_configs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|j| j["job_name"] == *job)
+                    .unwrap_or_else(|| panic!("shard {k} has no job {job}"))
+            };
+            if ["prometheus", "thanos-sidecar"].contains(job) {
+                // Each shard its own pods: the pods of shard `owner`, by the shards keeping them.
+                for owner in 0..3 {
+                    let controller = format!("prometheus-shard-{owner}");
+                    let keepers: Vec<usize> = (0..3)
+                        .filter(|&k| keeps(of(k), 0, &mut Vec::new(), &controller))
+                        .collect();
+                    assert_eq!(keepers, [owner], "{job}");
+                }
+                continue;
+            }
+            // Whatever a target's address hashes to, exactly one shard keeps it.
+            for hash in 0..12 {
+                let mut moduli = Vec::new();
+                let keepers: Vec<usize> = (0..3)
+                    .filter(|&k| keeps(of(k), hash, &mut moduli, ""))
+                    .collect();
+                assert_eq!(keepers, [usize::try_from(hash % 3).unwrap()], "{job}");
+                assert_eq!(moduli, [3, 3, 3], "{job}");
+            }
+            // The hash is taken last, of the address the job's own steps set.
+            let steps = of(0)["relabel_configs"].as_array().unwrap();
+            let n = steps.len();
+            assert_eq!(steps[n - 2]["action"], "hashmod", "{job}");
+            assert_eq!(steps[n - 2]["target_label"], "__tmp_hash", "{job}");
+            assert_eq!(
+                steps[n - 1],
+                json!({"source_labels": ["__tmp_hash"], "regex": "0", "action": "keep"}),
+                "{job}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_shard_labels_its_blocks_with_its_number() {
+        let (mut config, _) = sharded(2);
+        config.spec.prometheus.shard_label = "shard".parse().unwrap();
+        let objects = render(&config).unwrap();
+        for k in 0..2 {
+            let shipped = shipped_config(&objects, &format!("prometheus-shard-{k}-config"));
+            assert_eq!(
+                shipped["global"]["external_labels"],
+                json!({"cluster": "prometheus-ha", "replica": "$(POD_NAME)", "shard": k.to_string()})
+            );
+            // Alerts keep the shard label: two shards' alerts are about different targets,
+            // and an alert both evaluate over their different shares would flap as one.
+            assert_eq!(
+                shipped["alerting"]["alert_relabel_configs"],
+                json!([{"action": "labeldrop", "regex": "replica"}])
+            );
+        }
+    }
+
+    #[test]
+    fn each_shard_has_its_own_workload_services_and_budget() {
+        let (_, objects) = sharded(2);
+        assert_eq!(
+            names(&objects, "StatefulSet", "prometheus"),
+            ["prometheus-shard-0", "prometheus-shard-1"]
+        );
+        assert_eq!(
+            names(&objects, "PodDisruptionBudget", "prometheus"),
+            ["prometheus-shard-0", "prometheus-shard-1"]
+        );
+        assert_eq!(
+            names(&objects, "Service", "prometheus"),
+            [
+                "prometheus-shard-0",
+                "prometheus-shard-0-0-service",
+                "prometheus-shard-0-1-service",
+                "prometheus-shard-0-2-service",
+                "prometheus-shard-1",
+                "prometheus-shard-1-0-service",
+                "prometheus-shard-1-1-service",
+                "prometheus-shard-1-2-service",
+            ]
+        );
+        assert_eq!(
+            names(&objects, "ConfigMap", "prometheus"),
+            [
+                "prometheus-rules",
+                "prometheus-shard-0-config",
+                "prometheus-shard-1-config"
+            ]
+        );
+        // Shared: one identity, one role, one policy selecting every shard by name.
+        assert_eq!(
+            names(&objects, "ServiceAccount", "prometheus"),
+            ["prometheus"]
+        );
+        assert_eq!(
+            names(&objects, "ClusterRole", "monitoring-prometheus"),
+            ["monitoring-prometheus"]
+        );
+        assert_eq!(
+            names(&objects, "NetworkPolicy", "prometheus"),
+            ["prometheus"]
+        );
+        let policy = find(&objects, "NetworkPolicy", "prometheus");
+        assert_eq!(
+            policy["spec"]["podSelector"]["matchLabels"],
+            json!({"app.kubernetes.io/instance": "monitoring", "app.kubernetes.io/name": "prometheus"})
+        );
+        for k in 0..2 {
+            let name = format!("prometheus-shard-{k}");
+            let set = find(&objects, "StatefulSet", &name);
+            let selector = json!({
+                "app.kubernetes.io/instance": "monitoring",
+                "app.kubernetes.io/name": "prometheus",
+                "stackgen.dev/shard": k.to_string(),
+            });
+            assert_eq!(set["spec"]["selector"]["matchLabels"], selector);
+            assert_eq!(set["spec"]["serviceName"], name);
+            let pod = &set["spec"]["template"]["spec"];
+            assert_eq!(pod["serviceAccountName"], "prometheus");
+            // Replicas of a shard spread apart from each other, not from other shards'.
+            assert_eq!(
+                pod["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"],
+                selector
+            );
+            let config = pod["volumes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["name"] == "config")
+                .unwrap();
+            assert_eq!(config["configMap"]["name"], format!("{name}-config"));
+            let annotations = &set["spec"]["template"]["metadata"]["annotations"];
+            assert!(
+                annotations["checksum/objstore"].is_string(),
+                "{annotations}"
+            );
+            let budget = find(&objects, "PodDisruptionBudget", &name);
+            assert_eq!(budget["spec"]["selector"]["matchLabels"], selector);
+            assert_eq!(
+                find(&objects, "Service", &name)["spec"]["selector"],
+                selector
+            );
+        }
+    }
+
+    #[test]
+    fn the_ingress_has_a_host_for_every_shards_pods() {
+        let (_, objects) = sharded(2);
+        let hosts: Vec<&str> = find(&objects, "Ingress", "monitoring-ingress")["spec"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["host"].as_str())
+            .filter(|h| h.starts_with("prometheus"))
+            .collect();
+        assert_eq!(
+            hosts,
+            [
+                "prometheus-shard-0-0.example.com",
+                "prometheus-shard-0-1.example.com",
+                "prometheus-shard-0-2.example.com",
+                "prometheus-shard-1-0.example.com",
+                "prometheus-shard-1-1.example.com",
+                "prometheus-shard-1-2.example.com",
+            ]
+        );
+    }
+
+    #[test]
+    fn shards_leave_out_the_alerts_that_need_every_target() {
+        let alerts = |objects: &[Object]| -> String {
+            find(objects, "ConfigMap", "prometheus-rules")["data"].to_string()
+        };
+        let whole = alerts(&render(&MonitoringStack::default()).unwrap());
+        let (_, objects) = sharded(2);
+        let shard = alerts(&objects);
+        for alert in ALERTS_NEEDING_EVERY_TARGET {
+            let named = format!("alert: {alert}\\n");
+            assert!(whole.contains(&named), "{alert}");
+            assert!(!shard.contains(&named), "{alert}");
+        }
+        // Per-target alerts stay.
+        assert!(
+            shard.contains("alert: TargetDown\\n") && shard.contains("alert: NodeExporterDown")
+        );
+    }
 }
