@@ -9,6 +9,7 @@ use std::net::Ipv4Addr;
 use serde_json::{Map, Value as Json};
 
 use super::addresses::Dial;
+use super::scrapes::pod_job;
 use super::stream::{Listen, Pods, Stream, empty};
 use crate::render::prerequisites::Prerequisites;
 
@@ -154,56 +155,33 @@ fn needed<'a>(
     flows
 }
 
-/// Scrape jobs over the stack's pods: each keeps the pods with a name label and a port
-/// name, and must find some.
+/// Scrape jobs over the stack's pods, of every Prometheus: each keeps the pods with a name
+/// label and a port name (and, on a shard, its own pods), and must find some.
 fn scrapes<'a>(stream: &Stream<'a>, flows: &mut Vec<Flow<'a>>, problems: &mut Vec<String>) {
-    let Some(prometheus) = stream.pods().into_iter().find(|p| p.name == "prometheus") else {
-        return;
-    };
-    let jobs: Vec<&Json> = stream
-        .mounted_configs(prometheus.spec)
-        .into_iter()
-        .flat_map(|doc| doc["scrape_configs"].as_array().into_iter().flatten())
-        .collect();
-    for job in jobs {
-        let keep = job["relabel_configs"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|r| {
-                r["action"] == "keep"
-                    && r["source_labels"][1] == "__meta_kubernetes_pod_container_port_name"
-            });
-        let Some((app, port)) = keep.and_then(|r| r["regex"].as_str()?.split_once(';')) else {
-            continue;
-        };
-        let name = job["job_name"].as_str().unwrap_or_default().to_owned();
-        let mut found = false;
-        for pods in stream.pods() {
-            if pods
-                .labels
-                .get("app.kubernetes.io/name")
-                .and_then(Json::as_str)
-                != Some(app)
-            {
+    for (prometheus, jobs) in stream.scrapers() {
+        for job in jobs {
+            let Some(job) = pod_job(stream, job) else {
                 continue;
-            }
-            if let Some(l) = pods.listens().into_iter().find(|l| l.name == Some(port)) {
-                found = true;
-                let what = format!("scrape job `{name}` reaching {}", pods.owner());
+            };
+            for (pods, listen) in &job.kept {
+                let what = format!("scrape job `{}` reaching {}", job.name, pods.owner());
                 flows.push(to_pods(
                     stream,
                     what,
                     pod_end(stream, &prometheus),
-                    &pods,
-                    l,
+                    pods,
+                    *listen,
                 ));
             }
-        }
-        if !found {
-            problems.push(format!(
-                "scrape job `{name}` keeps pods named `{app}` with a port `{port}`, and no rendered pod is"
-            ));
+            if job.kept.is_empty() {
+                problems.push(format!(
+                    "scrape job `{}` of {} keeps pods named `{}` with a port `{}`, and no rendered pod is",
+                    job.name,
+                    prometheus.owner(),
+                    job.app,
+                    job.port
+                ));
+            }
         }
     }
 }

@@ -3,7 +3,8 @@
 //! mounted volume and, where that volume is a rendered ConfigMap or Secret, names a key it
 //! holds; every reference to a Secret or ConfigMap the stack does not render is a declared
 //! prerequisite; every Service, PDB and Ingress backend finds its pods; every bucket written
-//! is read and compacted once; and with NetworkPolicies on, every flow the stack needs is
+//! is read and compacted once; every scrape target is scraped by exactly one Prometheus
+//! (shard); and with NetworkPolicies on, every flow the stack needs is
 //! allowed when the policies are evaluated as Kubernetes does. Runs on every render; a
 //! violation is an internal error naming both ends.
 
@@ -11,6 +12,7 @@ mod addresses;
 mod buckets;
 mod files;
 mod flows;
+mod scrapes;
 mod selectors;
 mod stream;
 
@@ -62,6 +64,7 @@ pub fn check(
     files::check(&stream, prerequisites, &mut problems);
     selectors::check(&stream, &mut problems);
     buckets::check(&stream, cluster, &mut problems);
+    scrapes::shares(&stream, &mut problems);
     flows::check(&stream, &dials, prerequisites, &mut problems);
     match problems.first() {
         None => Ok(()),

@@ -154,6 +154,22 @@ impl<'a> Stream<'a> {
             .collect()
     }
 
+    /// Every Prometheus (one per shard): the pods that mount a config with scrape jobs,
+    /// and those jobs.
+    pub fn scrapers(&self) -> Vec<(Pods<'a>, Vec<&Json>)> {
+        self.pods()
+            .into_iter()
+            .filter_map(|pods| {
+                let jobs: Vec<&Json> = self
+                    .mounted_configs(pods.spec)
+                    .into_iter()
+                    .flat_map(|doc| doc["scrape_configs"].as_array().into_iter().flatten())
+                    .collect();
+                (!jobs.is_empty()).then_some((pods, jobs))
+            })
+            .collect()
+    }
+
     pub fn of_kind(&self, kind: &'a str) -> impl Iterator<Item = &'a Object> {
         self.objects.iter().filter(move |o| o.kind() == kind)
     }

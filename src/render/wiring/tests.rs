@@ -439,3 +439,117 @@ fn a_ca_key_the_prerequisites_do_not_list_is_caught() {
         "{err}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Prometheus shards: every target scraped by exactly one of them
+// ---------------------------------------------------------------------------------------------
+
+/// Two Prometheus shards behind NetworkPolicies, every UI behind the ingress.
+fn sharded() -> (MonitoringStack, Vec<Object>) {
+    let (mut config, _) = stack(true);
+    config.spec.prometheus.shards = 2;
+    let objects = render(&config).expect("a sharded stack renders and passes the wiring check");
+    (config, objects)
+}
+
+/// Plants `edit` into the scrape job `job` of the config of StatefulSet `shard`, as text.
+fn planted_job(shard: &str, job: &str, edit: impl FnOnce(&mut Vec<Json>)) -> String {
+    let (config, objects) = sharded();
+    let map = format!("{shard}-config");
+    planted_in(&config, objects, "ConfigMap", &map, |cm| {
+        let text = cm["data"]["prometheus.yaml.tmpl"].as_str().unwrap();
+        let mut doc: Json = serde_saphyr::from_str(text).unwrap();
+        let steps = doc["scrape_configs"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|j| j["job_name"] == job)
+            .unwrap()["relabel_configs"]
+            .as_array_mut()
+            .unwrap();
+        edit(steps);
+        cm["data"]["prometheus.yaml.tmpl"] = json!(doc.to_string());
+    })
+}
+
+#[test]
+fn a_sharded_stack_passes() {
+    let (config, objects) = sharded();
+    assert_eq!(check(&config, &objects), Ok(()));
+}
+
+#[test]
+fn a_shard_hashing_modulo_the_wrong_count_is_caught() {
+    let err = planted_job("prometheus-shard-1", "kubelet", |steps| {
+        let hash = steps.iter_mut().find(|s| s["action"] == "hashmod").unwrap();
+        hash["modulus"] = json!(3);
+    });
+    assert!(
+        err.contains(
+            "scrape job `kubelet` of StatefulSet/prometheus-shard-1 hashes its targets modulo 3, but 2 Prometheus StatefulSets split them"
+        ) && err.contains("no Prometheus keeps the targets of scrape job `kubelet` whose address hashes to 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_shard_without_its_keep_step_is_caught() {
+    let err = planted_job("prometheus-shard-0", "node-exporter", |steps| {
+        let last = steps.pop().unwrap();
+        assert_eq!(last["action"], "keep");
+    });
+    assert!(
+        err.contains(
+            "scrape job `node-exporter` of StatefulSet/prometheus-shard-0 hashes its targets into `__tmp_hash` but keeps every hash"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn two_shards_keeping_the_same_hash_are_caught() {
+    let err = planted_job("prometheus-shard-1", "apiserver", |steps| {
+        steps.last_mut().unwrap()["regex"] = json!("0");
+    });
+    assert!(
+        err.contains("StatefulSet/prometheus-shard-0, StatefulSet/prometheus-shard-1 all keep the targets of scrape job `apiserver` whose address hashes to 0: their series are stored 2 times")
+            && err.contains("no Prometheus keeps the targets of scrape job `apiserver` whose address hashes to 1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_shard_hashing_before_the_address_is_set_is_caught() {
+    let err = planted_job("prometheus-shard-0", "kubernetes-pods", |steps| {
+        let at = steps.iter().position(|s| s["action"] == "hashmod").unwrap();
+        let tail: Vec<Json> = steps.drain(at..).collect();
+        steps.splice(0..0, tail);
+    });
+    assert!(
+        err.contains("scrape job `kubernetes-pods` of StatefulSet/prometheus-shard-0 sets `__address__` after hashing it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_job_one_shard_scrapes_whole_is_caught() {
+    let err = planted_job("prometheus-shard-1", "grafana", |steps| {
+        steps.truncate(steps.len() - 2);
+    });
+    assert!(
+        err.contains("scrape job `grafana` of StatefulSet/prometheus-shard-1 keeps every target, while the other Prometheus StatefulSets split them by hash"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_shard_scraping_another_shards_pods_is_caught() {
+    let err = planted_job("prometheus-shard-1", "thanos-sidecar", |steps| {
+        steps.last_mut().unwrap()["regex"] = json!("prometheus-shard-0");
+    });
+    assert!(
+        err.contains("StatefulSet/prometheus-shard-0, StatefulSet/prometheus-shard-1 all keep the pods of StatefulSet/prometheus-shard-0 in scrape job `thanos-sidecar`")
+            && err.contains("no Prometheus keeps the pods of StatefulSet/prometheus-shard-1 in scrape job `thanos-sidecar`"),
+        "{err}"
+    );
+}
