@@ -552,24 +552,87 @@ fn file_fields(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Turns the `prometheus-config` template of one output into a config promtool 2.42 can
-/// check, in `dir`: the sidecar's `$(VAR)`s expanded, each Kubernetes SD entry checked here
-/// and replaced by a static target, the rules ConfigMap written where the `rule_files` glob
-/// looks, and every `*_file` pointed at an existing file, after checking that the original
-/// path exists in the Prometheus container. Returns the config and how many rule files
-/// its globs must find.
-fn prepare_prometheus_config(r: &Rendered, dir: &Path) -> Result<(PathBuf, usize), String> {
-    let mut problems = Vec::new();
-    let mut template = r.config_file("prometheus-config", "prometheus.yaml.tmpl")?;
-    // The sidecar expands `$(VAR)` from its own environment.
-    let pod = r.pod_spec("prometheus").ok_or("no workload `prometheus`")?;
-    let sidecar = containers(pod)
-        .find(|c| {
-            c["args"]
-                .as_array()
-                .is_some_and(|a| a.first().is_some_and(|a| a == "sidecar"))
+/// The container of a pod running `thanos sidecar`, if any.
+fn thanos_sidecar(pod: &Value) -> Option<&Value> {
+    containers(pod).find(|c| {
+        c["args"]
+            .as_array()
+            .is_some_and(|a| a.first().is_some_and(|a| a == "sidecar"))
+    })
+}
+
+/// Every Prometheus of an output (one per shard), by workload name: the StatefulSets whose
+/// Thanos sidecar expands a config template for Prometheus.
+fn prometheus_workloads(r: &Rendered) -> Vec<String> {
+    r.objects("StatefulSet")
+        .filter(|s| {
+            thanos_sidecar(&s["spec"]["template"]["spec"]).is_some_and(|c| {
+                c["args"].as_array().into_iter().flatten().any(|a| {
+                    a.as_str()
+                        .is_some_and(|a| a.starts_with("--reloader.config-file="))
+                })
+            })
         })
-        .ok_or("the prometheus pod has no container running `thanos sidecar`")?;
+        .filter_map(|s| s["metadata"]["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The ConfigMap and key a Prometheus workload's config template comes from: the file its
+/// sidecar's `--reloader.config-file` names, found through the sidecar's mounts, as the
+/// kubelet would find it.
+fn config_template_of(r: &Rendered, workload: &str) -> Result<(String, String), String> {
+    let pod = r
+        .pod_spec(workload)
+        .ok_or_else(|| format!("no workload `{workload}`"))?;
+    let sidecar = thanos_sidecar(pod)
+        .ok_or_else(|| format!("`{workload}` has no container running `thanos sidecar`"))?;
+    let file = sidecar["args"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|a| a.as_str()?.strip_prefix("--reloader.config-file="))
+        .ok_or_else(|| format!("the sidecar of `{workload}` reads no config template"))?;
+    let (dir, key) = file
+        .rsplit_once('/')
+        .ok_or_else(|| format!("`{file}` is not an absolute path"))?;
+    let volume = sidecar["volumeMounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["mountPath"].as_str().map(|p| p.trim_end_matches('/')) == Some(dir))
+        .and_then(|m| {
+            pod["volumes"]
+                .as_array()?
+                .iter()
+                .find(|v| v["name"] == m["name"])
+        })
+        .ok_or_else(|| format!("the sidecar of `{workload}` mounts nothing at `{dir}`"))?;
+    let map = volume["configMap"]["name"]
+        .as_str()
+        .ok_or_else(|| format!("`{dir}` of `{workload}` is not a ConfigMap"))?;
+    Ok((map.to_owned(), key.to_owned()))
+}
+
+/// Turns the config template of the Prometheus workload `workload` (`prometheus`, or one
+/// shard's) into a config promtool 2.42 can check, in `dir`: the sidecar's `$(VAR)`s
+/// expanded, each Kubernetes SD entry checked here and replaced by a static target, the
+/// rules ConfigMap written where the `rule_files` glob looks, and every `*_file` pointed at
+/// an existing file, after checking that the original path exists in the Prometheus
+/// container. Returns the config and how many rule files its globs must find.
+fn prepare_prometheus_config(
+    r: &Rendered,
+    workload: &str,
+    dir: &Path,
+) -> Result<(PathBuf, usize), String> {
+    let mut problems = Vec::new();
+    let (map, key) = config_template_of(r, workload)?;
+    let mut template = r.config_file(&map, &key)?;
+    // The sidecar expands `$(VAR)` from its own environment.
+    let pod = r
+        .pod_spec(workload)
+        .ok_or_else(|| format!("no workload `{workload}`"))?;
+    let sidecar = thanos_sidecar(pod)
+        .ok_or_else(|| format!("`{workload}` has no container running `thanos sidecar`"))?;
     let env: BTreeMap<&str, &Value> = sidecar["env"]
         .as_array()
         .into_iter()
@@ -583,7 +646,7 @@ fn prepare_prometheus_config(r: &Rendered, dir: &Path) -> Result<(PathBuf, usize
         .collect();
     for var in vars {
         let value = match (var.as_str(), env.get(var.as_str())) {
-            ("POD_NAME", Some(_)) => "prometheus-0".to_owned(),
+            ("POD_NAME", Some(_)) => format!("{workload}-0"),
             (_, Some(Value::String(v))) => v.clone(),
             (_, Some(_)) => format!("{}-value", var.to_lowercase()),
             (_, None) => {
@@ -675,7 +738,7 @@ fn prepare_prometheus_config(r: &Rendered, dir: &Path) -> Result<(PathBuf, usize
     let mut fields = Vec::new();
     file_fields(&config, "", &mut fields);
     for (i, (pointer, path)) in fields.into_iter().enumerate() {
-        if let Err(e) = check_path_in_pod(r, "prometheus", "prometheus", &path) {
+        if let Err(e) = check_path_in_pod(r, workload, "prometheus", &path) {
             problems.push(format!("{pointer}: {e}"));
         }
         let stand_in = write(
@@ -698,10 +761,15 @@ fn prepare_prometheus_config(r: &Rendered, dir: &Path) -> Result<(PathBuf, usize
     Ok((file, rule_files))
 }
 
-/// The Prometheus config of one output: prepared as above, then `promtool check config`,
-/// which must also find every file of the rules ConfigMap through the `rule_files` globs.
-fn promtool_check_prometheus_config(r: &Rendered, dir: &Path) -> Result<(), String> {
-    let (file, expected) = prepare_prometheus_config(r, dir)?;
+/// The Prometheus config of one workload of an output: prepared as above, then `promtool
+/// check config`, which must also find every file of the rules ConfigMap through the
+/// `rule_files` globs.
+fn promtool_check_prometheus_config(
+    r: &Rendered,
+    workload: &str,
+    dir: &Path,
+) -> Result<(), String> {
+    let (file, expected) = prepare_prometheus_config(r, workload, dir)?;
     let said = promtool(&["check", "config", "--lint=all", "--lint-fatal"], &[file])?;
     let found = regex::Regex::new(r"SUCCESS: (\d+) rule files found")
         .unwrap()
@@ -996,26 +1064,57 @@ fn kubernetes_validate_accepts_every_output_on_kubernetes_1_33_to_1_37() {
 #[test]
 fn promtool_accepts_every_prometheus_config() {
     let dir = KeptDir::new("checkers", "promtool-config");
+    // Every ConfigMap holding a Prometheus config template, by output.
+    let templates = |r: &Rendered| -> BTreeSet<String> {
+        r.objects("ConfigMap")
+            .filter(|cm| cm["data"].get("prometheus.yaml.tmpl").is_some())
+            .filter_map(|cm| cm["metadata"]["name"].as_str().map(str::to_owned))
+            .collect()
+    };
     // An observer without Prometheus (`prometheus.enabled: false`) has no config to check;
-    // every output with a Prometheus workload must have one that passes.
-    let (with_prometheus, without): (Vec<&Rendered>, Vec<&Rendered>) =
-        rendered().iter().partition(|r| {
-            r.pod_spec("prometheus").is_some() || r.config_map("prometheus-config").is_some()
-        });
+    // every output with a Prometheus workload (one per shard) must have one that passes.
+    let (with_prometheus, without): (Vec<&Rendered>, Vec<&Rendered>) = rendered()
+        .iter()
+        .partition(|r| !prometheus_workloads(r).is_empty() || !templates(r).is_empty());
     let without: Vec<&str> = without.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(
         without,
         ["examples/shared-bucket-observer"],
         "outputs without Prometheus"
     );
-    let failures: Vec<String> = with_prometheus
-        .into_iter()
-        .filter_map(|r| {
-            promtool_check_prometheus_config(r, &dir.join(r.slug()))
-                .err()
-                .map(|e| format!("{}: {e}", r.name))
-        })
-        .collect();
+    let mut failures = Vec::new();
+    let mut checked = BTreeMap::new();
+    for r in with_prometheus {
+        let workloads = prometheus_workloads(r);
+        checked.insert(r.name.clone(), workloads.clone());
+        let mut read = BTreeSet::new();
+        for workload in &workloads {
+            match config_template_of(r, workload) {
+                Ok((map, _)) => {
+                    read.insert(map);
+                }
+                Err(e) => failures.push(format!("{} {workload}: {e}", r.name)),
+            }
+            let at = dir.join(r.slug()).join(workload);
+            if let Err(e) = promtool_check_prometheus_config(r, workload, &at) {
+                failures.push(format!("{} {workload}: {e}", r.name));
+            }
+        }
+        // Each shard reads a config of its own, and no config is left unread (unchecked).
+        if read.len() != workloads.len() || read != templates(r) {
+            failures.push(format!(
+                "{}: the Prometheus workloads {workloads:?} read the configs {read:?}, the output holds {:?}",
+                r.name,
+                templates(r)
+            ));
+        }
+    }
+    assert_eq!(
+        checked["examples/sharded-prometheus"],
+        ["prometheus-shard-0", "prometheus-shard-1"],
+        "every shard's config is checked"
+    );
+    assert_eq!(checked["default"], ["prometheus"]);
     finish("the Prometheus config fails its check", &failures);
 }
 
@@ -1182,7 +1281,7 @@ fn amtool_rejects_a_route_to_an_undefined_receiver() {
 fn prometheus_config_check_rejects_a_planted_defect_in_the_real_output() {
     let dir = KeptDir::new("checkers", "promtool-config-negative");
     let base = default_set();
-    promtool_check_prometheus_config(base, &dir.join("as-rendered"))
+    promtool_check_prometheus_config(base, "prometheus", &dir.join("as-rendered"))
         .expect("the default output must pass");
 
     type Edit = fn(&str) -> String;
@@ -1221,12 +1320,28 @@ fn prometheus_config_check_rejects_a_planted_defect_in_the_real_output() {
     ];
     for (name, edit, expected) in cases {
         let broken = base.with_config_file("prometheus-config", "prometheus.yaml.tmpl", edit);
-        let e = promtool_check_prometheus_config(&broken, &dir.join(name)).expect_err(name);
+        let e = promtool_check_prometheus_config(&broken, "prometheus", &dir.join(name))
+            .expect_err(name);
         assert!(
             e.contains(expected),
             "{name}: expected `{expected}` in:\n{e}"
         );
     }
+    // A shard's config is checked as its own: a hashmod without a modulus is refused.
+    let sharded = rendered()
+        .iter()
+        .find(|r| r.name == "examples/sharded-prometheus")
+        .unwrap();
+    let shard = "prometheus-shard-1";
+    promtool_check_prometheus_config(sharded, shard, &dir.join("shard-as-rendered"))
+        .expect("the sharded output must pass");
+    let broken =
+        sharded.with_config_file(&format!("{shard}-config"), "prometheus.yaml.tmpl", |t| {
+            t.replacen("modulus: 2", "modulus: 0", 1)
+        });
+    let e = promtool_check_prometheus_config(&broken, shard, &dir.join("shard-modulus"))
+        .expect_err("a zero modulus");
+    assert!(e.contains("requires non-zero modulus"), "{e}");
 }
 
 #[test]
