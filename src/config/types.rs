@@ -203,6 +203,16 @@ checked_string!(
 );
 
 checked_string!(
+    /// A point in time as Thanos Store reads `--min-time` and `--max-time`: RFC3339
+    /// (`2025-01-01T00:00:00Z`), or a duration relative to now (`-2w`, `-1d12h`).
+    PointInTime,
+    r"^(-?(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))$",
+    64,
+    "a point in time: RFC3339 such as `2025-01-01T00:00:00Z`, or a duration relative to now such as `-2w` or `-1d12h` (units `ms`, `s`, `m`, `h`, `d`, `w`, `y`)",
+    |s: &str| PointInTime(s.to_owned()).checked().map(drop)
+);
+
+checked_string!(
     /// A Kubernetes resource quantity such as `500m`, `2Gi` or `1`.
     Quantity,
     r"^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$",
@@ -215,7 +225,7 @@ checked_string!(
 /// again on every run.
 pub fn compiled(pattern: &str) -> Option<&'static Regex> {
     type Compiled = fn() -> &'static Regex;
-    let types: [(&str, Compiled); 9] = [
+    let types: [(&str, Compiled); 10] = [
         (LabelName::PATTERN, LabelName::regex),
         (Dns1123Label::PATTERN, Dns1123Label::regex),
         (DnsName::PATTERN, DnsName::regex),
@@ -225,6 +235,7 @@ pub fn compiled(pattern: &str) -> Option<&'static Regex> {
         (Bytes::PATTERN, Bytes::regex),
         (Duration::PATTERN, Duration::regex),
         (Quantity::PATTERN, Quantity::regex),
+        (PointInTime::PATTERN, PointInTime::regex),
     ];
     types
         .iter()
@@ -241,6 +252,7 @@ pub fn check_format(format: &str, s: &str) -> Option<Result<(), String>> {
         "Cidr" => check(s.parse::<Cidr>().map(drop)),
         "Duration" => check(s.parse::<Duration>().map(drop)),
         "ImageRef" => check(s.parse::<ImageRef>().map(drop)),
+        "PointInTime" => check(s.parse::<PointInTime>().map(drop)),
         _ => None,
     }
 }
@@ -347,6 +359,138 @@ impl LabelName {
     pub(crate) fn lit(s: &str) -> Self {
         s.parse().expect("valid built-in label name")
     }
+}
+
+impl Bytes {
+    pub(crate) fn lit(s: &str) -> Self {
+        s.parse().expect("valid built-in size")
+    }
+
+    /// The size in bytes; every unit counts in powers of 1024, as Thanos reads it
+    /// (`units.ParseBase2Bytes`). Saturates rather than overflow.
+    pub fn bytes(&self) -> u64 {
+        let s = self.as_str();
+        let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let number: u64 = s[..split].parse().unwrap_or(u64::MAX);
+        let factor: u64 = match &s[split..] {
+            "B" => 1,
+            "KB" | "KiB" => 1 << 10,
+            "MB" | "MiB" => 1 << 20,
+            "GB" | "GiB" => 1 << 30,
+            _ => 1 << 40,
+        };
+        number.saturating_mul(factor)
+    }
+}
+
+/// Where a [`PointInTime`] lies, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// From the moment Thanos evaluates it (negative: in the past); it moves with the clock.
+    Relative(i64),
+    /// Since the Unix epoch.
+    Absolute(i64),
+}
+
+impl When {
+    /// Whether `self` lies before `other`; `None` when one is relative and the other not,
+    /// which only the clock can decide.
+    pub fn before(self, other: When) -> Option<bool> {
+        match (self, other) {
+            (When::Relative(a), When::Relative(b)) | (When::Absolute(a), When::Absolute(b)) => {
+                Some(a < b)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl PointInTime {
+    pub(crate) fn lit(s: &str) -> Self {
+        s.parse().expect("valid built-in point in time")
+    }
+
+    /// Where it lies; the parser has checked that it does.
+    pub fn when(&self) -> When {
+        self.checked().unwrap_or(When::Relative(0))
+    }
+
+    /// What the pattern cannot say: a duration after the sign, Go's ~292-year bound, and a
+    /// calendar date and clock time that exist (Go's `time.Parse` refuses the others).
+    fn checked(&self) -> Result<When, String> {
+        let s = self.0.as_str();
+        if s.contains('T') {
+            return rfc3339_millis(s).map(When::Absolute);
+        }
+        let (sign, rest) = match s.strip_prefix('-') {
+            Some(rest) => (-1, rest),
+            None => (1, s),
+        };
+        if rest.is_empty() {
+            return Err(format!("`{s}` has no duration after its sign"));
+        }
+        let millis = Duration(rest.to_owned()).millis();
+        if millis > Duration::MAX_MILLIS {
+            return Err(format!(
+                "`{s}` is further than 292 years from now, the longest duration Thanos can hold"
+            ));
+        }
+        Ok(When::Relative(sign * millis as i64))
+    }
+}
+
+/// Milliseconds since the epoch of an RFC3339 time whose shape the pattern has checked.
+fn rfc3339_millis(s: &str) -> Result<i64, String> {
+    let num = |range: std::ops::Range<usize>| -> i64 {
+        s.get(range).and_then(|n| n.parse().ok()).unwrap_or(-1)
+    };
+    let (year, month, day) = (num(0..4), num(5..7), num(8..10));
+    let (hour, minute, second) = (num(11..13), num(14..16), num(17..19));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return Err(format!("`{s}` has no month {month}")),
+    };
+    if !(1..=days_in_month).contains(&day) {
+        return Err(format!("`{s}` has no day {day} in its month"));
+    }
+    if hour > 23 || minute > 59 || second > 59 {
+        return Err(format!("`{s}` is no time of day"));
+    }
+    let rest = &s[19..];
+    let (fraction, zone) = match rest.strip_prefix('.') {
+        Some(f) => f.split_at(f.find(|c: char| !c.is_ascii_digit()).unwrap_or(f.len())),
+        None => ("", rest),
+    };
+    let millis: i64 = format!("{fraction:0<3}")[..3].parse().unwrap_or(0);
+    let offset = match zone {
+        "Z" => 0,
+        _ => {
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            let (h, m) = (num_of(&zone[1..3]), num_of(&zone[4..6]));
+            if h > 23 || m > 59 {
+                return Err(format!("`{s}` has no zone offset {zone}"));
+            }
+            sign * (h * 60 + m)
+        }
+    };
+    // Days since the epoch of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60;
+    Ok(seconds * 1000 + millis)
+}
+
+fn num_of(s: &str) -> i64 {
+    s.parse().unwrap_or(-1)
 }
 
 impl Dns1123Label {
@@ -499,6 +643,54 @@ mod tests {
         assert!("thanos.eu1.example.com:10901".parse::<Endpoint>().is_ok());
         assert!("dnssrv+_grpc._tcp.x:10901".parse::<Endpoint>().is_err());
         assert!("thanos.eu1.example.com".parse::<Endpoint>().is_err());
+    }
+
+    #[test]
+    fn points_in_time_are_relative_or_rfc3339() {
+        assert_eq!(
+            PointInTime::lit("-2w").when(),
+            When::Relative(-14 * 86_400_000)
+        );
+        assert_eq!(PointInTime::lit("1h").when(), When::Relative(3_600_000));
+        assert_eq!(PointInTime::lit("0").when(), When::Relative(0));
+        assert_eq!(
+            PointInTime::lit("1970-01-02T00:00:00Z").when(),
+            When::Absolute(86_400_000)
+        );
+        assert_eq!(
+            PointInTime::lit("2025-03-01T01:00:00.5+01:00").when(),
+            PointInTime::lit("2025-03-01T00:00:00.500Z").when()
+        );
+        assert_eq!(
+            PointInTime::lit("2024-02-29T00:00:00Z").when(),
+            When::Absolute(1_709_164_800_000)
+        );
+        for bad in [
+            "-",
+            "2w-",
+            "--2w",
+            "2025-02-29T00:00:00Z",
+            "2025-13-01T00:00:00Z",
+            "2025-01-01T24:00:00Z",
+            "2025-01-01 00:00:00Z",
+            "2025-01-01T00:00:00",
+            "-293y",
+        ] {
+            assert!(bad.parse::<PointInTime>().is_err(), "{bad}");
+        }
+        let when = |s: &str| PointInTime::lit(s).when();
+        assert_eq!(when("-8w").before(when("-2w")), Some(true));
+        assert_eq!(when("-2w").before(when("-8w")), Some(false));
+        assert_eq!(when("-2w").before(when("2025-01-01T00:00:00Z")), None);
+    }
+
+    #[test]
+    fn sizes_count_in_powers_of_two() {
+        assert_eq!(Bytes::lit("250MB").bytes(), 250 << 20);
+        assert_eq!(Bytes::lit("1GiB").bytes(), 1 << 30);
+        assert_eq!(Bytes::lit("1GB").bytes(), 1 << 30);
+        assert_eq!(Bytes::lit("512B").bytes(), 512);
+        assert_eq!(Bytes::lit("99999999999999999999TB").bytes(), u64::MAX);
     }
 
     #[test]
