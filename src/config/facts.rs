@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{Spec, StoreApiExpose};
+use super::model::{Cache, Spec, StoreApiExpose};
 
 /// The variables in the Thanos sidecar's (and Ruler's) environment, with the pod field each
 /// one holds: the only `$(VAR)`s they can expand.
@@ -28,6 +28,10 @@ pub const ALERTS_NEEDING_EVERY_TARGET: [&str; 3] = [
     "KubeAPIServerTargetMissing",
     "AlertmanagerClusterMembersMismatch",
 ];
+
+/// The largest item the memcached stackgen renders stores (`--max-item-size=1m`, and the
+/// clients' `max_item_size`); memcached refuses to start with less than twice it in memory.
+pub const MEMCACHED_MAX_ITEM_BYTES: u64 = 1 << 20;
 
 /// A UI that the ingress can expose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -243,6 +247,43 @@ impl Spec {
     /// Whether node-exporter is rendered: switched on, and Prometheus is there to scrape it.
     pub fn node_exporter_runs(&self) -> bool {
         self.node_exporter.enabled && self.prometheus.enabled
+    }
+
+    /// Every cache of a component that runs, with its config path: Query Frontend's
+    /// results cache, the Store gateway's index and bucket caches. A new cache joins this
+    /// list, and validation and the memcached stackgen renders follow.
+    pub fn caches(&self) -> Vec<(&'static str, &Cache)> {
+        let store = &self.thanos.store;
+        let mut caches = Vec::new();
+        if self.thanos.query_frontend.enabled {
+            caches.push((
+                "spec.thanos.queryFrontend.cache",
+                &self.thanos.query_frontend.cache,
+            ));
+        }
+        if store.enabled {
+            caches.push(("spec.thanos.store.indexCache", &store.index_cache));
+            if let Some(cache) = &store.bucket_cache {
+                caches.push(("spec.thanos.store.bucketCache", cache));
+            }
+        }
+        caches
+    }
+
+    /// Whether stackgen renders memcached (`spec.memcached`): some cache in use asks for it.
+    pub fn memcached_runs(&self) -> bool {
+        self.caches().iter().any(|(_, c)| c.in_rendered_memcached())
+    }
+}
+
+impl Cache {
+    /// Whether it lives in the memcached stackgen renders: memcached with no addresses.
+    pub fn in_rendered_memcached(&self) -> bool {
+        self.in_memory.is_none()
+            && self
+                .memcached
+                .as_ref()
+                .is_some_and(|m| m.addresses.is_empty())
     }
 }
 

@@ -10,11 +10,13 @@ mod cache;
 mod common;
 mod grafana;
 mod ingress;
+mod memcached;
 mod object_storage;
 mod placement;
 mod prometheus;
 mod query_frontend;
 mod store_api;
+mod store_shards;
 mod thanos;
 
 use std::collections::BTreeMap;
@@ -31,6 +33,7 @@ pub use common::{
 };
 pub use grafana::{Dashboard, Grafana, GrafanaDatabase};
 pub use ingress::{Expose, Ingress, Tls};
+pub use memcached::Memcached;
 pub use object_storage::{
     Azure, BucketLookupType, CaBundle, ObjectStorage, Provider, S3, Sse, SseType, WorkloadIdentity,
 };
@@ -38,6 +41,7 @@ pub use placement::{HighAvailability, NetworkPolicies, SpreadAcross};
 pub use prometheus::{Prometheus, Rule, RuleFile, RuleGroup};
 pub use query_frontend::QueryFrontend;
 pub use store_api::{GrpcTls, StoreApi, StoreApiExpose, TlsMode};
+pub use store_shards::{StoreShards, TimePartition};
 pub use thanos::{Compact, CompactRetention, Query, Ruler, Store, Thanos};
 
 pub const API_VERSION: &str = "stackgen.dev/v1alpha1";
@@ -129,6 +133,8 @@ pub struct Spec {
     pub object_storage: ObjectStorage,
     /// Thanos Query, Store gateway, Compactor and Ruler.
     pub thanos: Thanos,
+    /// The memcached servers stackgen runs for every cache that says `memcached: {}`.
+    pub memcached: Memcached,
     /// This cluster's Store API offered to observer clusters, over TLS.
     pub store_api: StoreApi,
     /// Alertmanager, clustered across its replicas.
@@ -162,6 +168,7 @@ impl Default for Spec {
             prometheus: Prometheus::default(),
             object_storage: ObjectStorage::default(),
             thanos: Thanos::default(),
+            memcached: Memcached::default(),
             store_api: StoreApi::default(),
             alertmanager: Alertmanager::default(),
             kube_state_metrics: Component::default(),
@@ -217,6 +224,11 @@ pub struct Images {
     pub kube_state_metrics: ImageRef,
     /// node-exporter.
     pub node_exporter: ImageRef,
+    /// memcached, for the caches that ask for the one stackgen renders (the official
+    /// image, whose `memcache` user is uid 11211).
+    pub memcached: ImageRef,
+    /// Prometheus's memcached exporter, beside each memcached.
+    pub memcached_exporter: ImageRef,
 }
 
 impl Default for Images {
@@ -230,6 +242,8 @@ impl Default for Images {
                 "registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.16.0",
             ),
             node_exporter: ImageRef::lit("quay.io/prometheus/node-exporter:v1.9.1"),
+            memcached: ImageRef::lit("docker.io/library/memcached:1.6.39-alpine"),
+            memcached_exporter: ImageRef::lit("quay.io/prometheus/memcached-exporter:v0.15.3"),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{GrpcTls, LogLevel, QueryFrontend, Resources, RuleFile, Storage};
+use super::{Cache, GrpcTls, LogLevel, QueryFrontend, Resources, RuleFile, Storage, StoreShards};
 use crate::config::types::{Duration, Endpoint, LabelName};
 
 /// The Thanos components.
@@ -75,6 +75,22 @@ pub struct Store {
     pub resources: Resources,
     /// Log level.
     pub log_level: LogLevel,
+    /// Cache of the blocks' index lookups (postings and series): in each Store gateway's
+    /// memory (`--index-cache-size`; unset: 250MB, Thanos's default), or in memcached
+    /// (`--index-cache.config`).
+    pub index_cache: Cache,
+    /// Cache of the chunks and metadata files the Store gateways fetch from the bucket
+    /// (`--store.caching-bucket.config`; `{}`: in memory, 250MB); none when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket_cache: Option<Cache>,
+    /// Split the bucket's blocks between several StatefulSets, by hash and/or by time; the
+    /// Store gateways of the Ruler's bucket are never split.
+    pub shards: StoreShards,
+}
+
+impl Store {
+    /// The size of an in-memory cache that names none: Thanos's default for both.
+    pub const CACHE_SIZE: &'static str = "250MB";
 }
 
 impl Default for Store {
@@ -85,6 +101,9 @@ impl Default for Store {
             storage: Storage::sized("10Gi"),
             resources: Resources::new("250m", "1Gi", "2Gi"),
             log_level: LogLevel::Info,
+            index_cache: Cache::default(),
+            bucket_cache: None,
+            shards: StoreShards::default(),
         }
     }
 }

@@ -15,6 +15,7 @@ mod retention;
 mod rule_files;
 mod shards;
 mod store_api;
+mod store_shards;
 mod topology;
 mod values;
 
@@ -86,7 +87,8 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     store_api::store_api_can_be_offered(spec, &mut f);
     store_api::remote_endpoints_are_reachable(spec, &mut f);
     topology::stack_reads_what_it_keeps(spec, &mut f);
-    caches::caches_name_one_kind(spec, &mut f);
+    caches::caches_are_usable(spec, &mut f);
+    store_shards::store_shards_cover_every_block(spec, &mut f);
     ingress::exposed_uis_are_protected(spec, &mut f);
     grafana::dashboards_have_data(spec, &mut f);
     grafana::grafana_keeps_its_state(spec, &mut f);

@@ -28,6 +28,11 @@ fn resources(spec: &Spec) -> Vec<(&'static str, &Resources)> {
             &spec.kube_state_metrics.resources,
         ),
         ("spec.nodeExporter.resources", &spec.node_exporter.resources),
+        ("spec.memcached.resources", &spec.memcached.resources),
+        (
+            "spec.memcached.exporterResources",
+            &spec.memcached.exporter_resources,
+        ),
     ]
 }
 
