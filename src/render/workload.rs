@@ -136,6 +136,9 @@ pub struct Pod<'a> {
     pub annotations: BTreeMap<String, String>,
     pub account_annotations: BTreeMap<String, String>,
     pub automount_token: bool,
+    /// The uid and gid the pods run as, where the image needs its own (memcached's);
+    /// nobody otherwise.
+    pub run_as: Option<i64>,
     /// Anything else of the pod spec (host namespaces, tolerations, grace period).
     pub extra: core::PodSpec,
 }
@@ -156,6 +159,7 @@ impl<'a> Pod<'a> {
             annotations: BTreeMap::new(),
             account_annotations: BTreeMap::new(),
             automount_token: false,
+            run_as: None,
             extra: core::PodSpec::default(),
         }
     }
@@ -180,7 +184,7 @@ impl<'a> Pod<'a> {
         let spec = core::PodSpec {
             service_account_name: Some(self.name.to_owned()),
             automount_service_account_token: Some(self.automount_token),
-            security_context: Some(pod_security_context()),
+            security_context: Some(pod_security_context(self.run_as.unwrap_or(NOBODY))),
             topology_spread_constraints: some(spread(&selector, self.replicas, ha.spread_across)),
             containers: self.containers,
             volumes: some(self.volumes),
@@ -221,12 +225,12 @@ pub fn some<T>(items: Vec<T>) -> Option<Vec<T>> {
     (!items.is_empty()).then_some(items)
 }
 
-fn pod_security_context() -> core::PodSecurityContext {
+fn pod_security_context(uid: i64) -> core::PodSecurityContext {
     core::PodSecurityContext {
         run_as_non_root: Some(true),
-        run_as_user: Some(NOBODY),
-        run_as_group: Some(NOBODY),
-        fs_group: Some(NOBODY),
+        run_as_user: Some(uid),
+        run_as_group: Some(uid),
+        fs_group: Some(uid),
         seccomp_profile: Some(core::SeccompProfile {
             type_: "RuntimeDefault".to_owned(),
             ..core::SeccompProfile::default()
@@ -299,6 +303,19 @@ pub fn http_probe(path: &str, port: Port, period: i32, failures: Option<i32>) ->
             path: Some(path.to_owned()),
             port: IntOrString::String(port.name.to_owned()),
             ..core::HTTPGetAction::default()
+        }),
+        period_seconds: Some(period),
+        failure_threshold: failures,
+        ..core::Probe::default()
+    }
+}
+
+/// A TCP probe on a named port, for servers that speak no HTTP (memcached).
+pub fn tcp_probe(port: Port, period: i32, failures: Option<i32>) -> core::Probe {
+    core::Probe {
+        tcp_socket: Some(core::TCPSocketAction {
+            port: IntOrString::String(port.name.to_owned()),
+            ..core::TCPSocketAction::default()
         }),
         period_seconds: Some(period),
         failure_threshold: failures,

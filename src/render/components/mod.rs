@@ -7,6 +7,7 @@ pub mod compact;
 pub mod grafana;
 pub mod ingress;
 pub mod kube_state_metrics;
+pub mod memcached;
 pub mod node_exporter;
 pub mod objstore;
 pub mod prometheus;
@@ -44,6 +45,9 @@ pub fn parts(stack: &Stack) -> Result<Vec<Part>, RenderError> {
         if spec.thanos.compact.enabled {
             scraped.push(compact::part(stack, bucket));
         }
+    }
+    if spec.memcached_runs() {
+        scraped.push(memcached::part(stack));
     }
     if spec.thanos.ruler.enabled {
         scraped.push(ruler::part(stack, &buckets)?);
