@@ -1,6 +1,9 @@
 //! In-cluster addresses: every one a component dials (in its args, env, or a config it
-//! mounts) resolves to a rendered Service of the stack's namespace and cluster domain, a
-//! port that Service has, and pods that listen behind it.
+//! mounts, a config inside a flag's value included) in the stack's namespace resolves to a
+//! rendered Service of the stack's cluster domain, a port that Service has, and pods that
+//! listen behind it. A `dnssrvnoa+` name, whose SRV records clients use as pod names,
+//! names a headless Service that governs the StatefulSets behind it. A Service of another
+//! namespace (a user's own memcached) lies outside the stack, like any other host.
 
 use std::sync::LazyLock;
 
@@ -19,6 +22,8 @@ pub struct Dial<'a> {
 static SERVICE_DNS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([A-Za-z0-9_.-]+)\.svc((?:\.[A-Za-z0-9-]+)*)(?::(\d+))?").expect("valid")
 });
+/// Thanos's SRV lookup without the A lookup: the SRV records' targets are dialled by name.
+const NO_A: &str = "dnssrvnoa+";
 static LOOPBACK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:127\.0\.0\.1|localhost):(\d+)").expect("valid"));
 
@@ -43,7 +48,9 @@ pub fn check<'a>(stream: &'a Stream<'a>, problems: &mut Vec<String>) -> Vec<Dial
                     continue; // `.svcfoo`: not a Service name
                 }
                 let address = m[0].to_owned();
-                match resolve(stream, &m) {
+                let start = m.get(0).map_or(0, |g| g.start());
+                let names_pods = text[..start].ends_with(NO_A);
+                match resolve(stream, &m, names_pods) {
                     Ok(to) => dials.push(Dial {
                         from: pods,
                         address,
@@ -73,19 +80,16 @@ fn dialled_strings<'a>(stream: &'a Stream<'a>, pods: &Pods<'a>) -> Vec<&'a str> 
     out
 }
 
+/// The pods and ports an address reaches; none for a Service of another namespace, which
+/// the stack does not render. `names_pods`: the clients dial the SRV records' targets.
 fn resolve<'a>(
     stream: &Stream<'a>,
     m: &regex::Captures,
+    names_pods: bool,
 ) -> Result<Vec<(Pods<'a>, Listen<'a>)>, String> {
     let head: Vec<&str> = m[1].split('.').collect();
     let domain = m[2].trim_start_matches('.');
     let port: Option<u64> = m.get(3).and_then(|p| p.as_str().parse().ok());
-    if domain != stream.domain {
-        return Err(format!(
-            "its cluster domain is `{domain}`, not the stack's `{}`",
-            stream.domain
-        ));
-    }
     let (srv_port, pod, service, namespace) = match head.as_slice() {
         [p, "_tcp", s, n] if p.starts_with('_') => (Some(&p[1..]), None, *s, *n),
         [pod, s, n] => (None, Some(*pod), *s, *n),
@@ -93,7 +97,13 @@ fn resolve<'a>(
         _ => return Err("it is no Service address".to_owned()),
     };
     if namespace != stream.namespace {
-        return Err(format!("namespace `{namespace}` is not the stack's"));
+        return Ok(Vec::new());
+    }
+    if domain != stream.domain {
+        return Err(format!(
+            "its cluster domain is `{domain}`, not the stack's `{}`",
+            stream.domain
+        ));
     }
     let svc = stream
         .find("Service", service)
@@ -105,6 +115,9 @@ fn resolve<'a>(
     }
     if let Some(pod) = pod {
         return resolve_pod(svc, service, pod, port, &pods);
+    }
+    if names_pods {
+        pods_are_named(svc, service, &pods)?;
     }
     let ports = svc["spec"]["ports"].as_array().cloned().unwrap_or_default();
     let wanted = ports.iter().find(|p| match (srv_port, port) {
@@ -124,6 +137,24 @@ fn resolve<'a>(
         .cloned()
         .unwrap_or_else(|| service_port["port"].clone());
     targets(&pods, &target, service)
+}
+
+/// A `dnssrvnoa+` client keys on the SRV targets: each pod's own name only where the
+/// Service is headless and governs every StatefulSet behind it; otherwise one name for
+/// the Service's address, or names that change with the pods' IPs.
+fn pods_are_named(svc: &Json, service: &str, pods: &[Pods]) -> Result<(), String> {
+    if svc["spec"]["clusterIP"] != "None" {
+        return Err(format!(
+            "Service `{service}` is not headless, so its SRV records name no pods"
+        ));
+    }
+    match pods.iter().find(|p| p.service_name != Some(service)) {
+        Some(p) => Err(format!(
+            "{} behind Service `{service}` is not a StatefulSet it governs, so its pods have no stable names",
+            p.owner()
+        )),
+        None => Ok(()),
+    }
 }
 
 /// `pod.service.ns.svc`: a StatefulSet pod's own name under its headless governing Service.

@@ -3,7 +3,8 @@
 use serde_json::{Value as Json, json};
 
 use crate::config::model::{
-    BucketLookupType, CaBundle, ConfigMapKeyRef, MonitoringStack, Provider, S3,
+    BucketLookupType, CaBundle, Cache, ConfigMapKeyRef, MemcachedCache, MonitoringStack, Provider,
+    S3, TimePartition,
 };
 use crate::render::object::Object;
 use crate::render::{prerequisites, render};
@@ -552,4 +553,94 @@ fn a_shard_scraping_another_shards_pods_is_caught() {
             && err.contains("no Prometheus keeps the pods of StatefulSet/prometheus-shard-1 in scrape job `thanos-sidecar`"),
         "{err}"
     );
+}
+
+/// Store gateways split by hash and time, with both caches in the memcached stackgen renders.
+fn cached(network_policies: bool) -> (MonitoringStack, Vec<Object>) {
+    let mut config = MonitoringStack::default();
+    config.spec.network_policies.enabled = network_policies;
+    let store = &mut config.spec.thanos.store;
+    store.index_cache = Cache {
+        in_memory: None,
+        memcached: Some(MemcachedCache::default()),
+    };
+    store.bucket_cache = store.index_cache.clone().into();
+    store.shards.hash = Some(2);
+    store.shards.time_partitions = vec![
+        TimePartition::between(None, Some("-8w")),
+        TimePartition::between(Some("-8w"), None),
+    ];
+    let objects = render(&config).expect("the cached stack renders and passes the wiring check");
+    (config, objects)
+}
+
+#[test]
+fn a_memcached_address_inside_a_flag_value_is_resolved() {
+    let (config, objects) = cached(false);
+    let err = planted_in(&config, objects, "Service", "memcached", |svc| {
+        svc["metadata"]["name"] = json!("memcache");
+    });
+    assert!(
+        err.contains("StatefulSet/thanos-store-gateway-0 dials `_memcached._tcp.memcached.monitoring.svc.cluster.local`")
+            && err.contains("no Service `memcached` is rendered"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_pod_name_lookup_of_a_service_with_a_cluster_ip_is_caught() {
+    let (config, objects) = cached(false);
+    let err = planted_in(&config, objects, "Service", "memcached", |svc| {
+        svc["spec"].as_object_mut().unwrap().remove("clusterIP");
+    });
+    assert!(
+        err.contains("dials `_memcached._tcp.memcached")
+            && err.contains("Service `memcached` is not headless, so its SRV records name no pods"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_pod_name_lookup_of_pods_the_service_does_not_govern_is_caught() {
+    let (config, objects) = cached(false);
+    let err = planted_in(&config, objects, "StatefulSet", "memcached", |m| {
+        m["spec"]["serviceName"] = json!("thanos-store-gateway");
+    });
+    assert!(
+        err.contains(
+            "StatefulSet/memcached behind Service `memcached` is not a StatefulSet it governs"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn memcached_admits_its_clients_only() {
+    let (config, objects) = cached(true);
+    assert_eq!(check(&config, &objects), Ok(()));
+    let err = planted_in(&config, objects, "NetworkPolicy", "memcached", |p| {
+        p["spec"]["ingress"].as_array_mut().unwrap().remove(0);
+    });
+    assert!(
+        err.contains("NetworkPolicies block StatefulSet/thanos-store-gateway-")
+            && err.contains("(StatefulSet/memcached) (port 11211/TCP)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_service_of_another_namespace_lies_outside_the_stack() {
+    let mut config = MonitoringStack::default();
+    config.spec.network_policies.enabled = true;
+    config.spec.thanos.store.index_cache = Cache {
+        in_memory: None,
+        memcached: Some(MemcachedCache {
+            addresses: vec![
+                "dnssrvnoa+_memcache._tcp.memcached.cache.svc.cluster.local".to_owned(),
+                "memcached.cache.svc:11211".to_owned(),
+            ],
+        }),
+    };
+    let objects = render(&config).expect("another namespace's Service is no address to resolve");
+    assert!(objects.iter().all(|o| o.name() != "memcached"));
 }
