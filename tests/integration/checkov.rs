@@ -456,3 +456,28 @@ fn checkov_resource_names_and_patterns() {
     ));
     assert!(!glob("a*a", "a"));
 }
+
+/// The large example (Prometheus and Store gateway shards, memcached, the Query Frontend):
+/// every check it fails is one the allowlist excuses for the default. Entries it does not
+/// match are not stale here: the default's test holds the list to that.
+#[test]
+fn checkov_on_the_large_example_fails_only_allowlisted_checks() {
+    let scratch = KeptDir::new("checkov", "large");
+    let large = render(
+        &scratch,
+        "large.yaml",
+        &["-c", &repo().join("examples/large.yaml").to_string_lossy()],
+    );
+    let report = checkov(&scratch, &[&large], &[]);
+    let problems: Vec<String> = judge(&report.failures, &allowlist())
+        .into_iter()
+        .filter(|p| !p.starts_with("stale allowlist entry: "))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "checkov {} on examples/large.yaml ({}):\n{}",
+        report.version,
+        large.display(),
+        problems.join("\n")
+    );
+}

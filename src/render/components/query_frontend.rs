@@ -2,12 +2,8 @@
 //! queries by interval, retries failed pieces, caches results and, where raw data has aged
 //! out of the bucket, asks again for the downsampled data.
 
-use serde_json::{Value as Json, json};
-
-use super::query;
+use super::{memcached, query};
 use crate::config::facts::Ui;
-use crate::config::model::Cache;
-use crate::render::network::anywhere;
 use crate::render::part::{Allow, Egress, From, Part, Policy, ScrapeJob, Target};
 use crate::render::stack::Stack;
 use crate::render::workload::{Pod, Port, container, http_probe};
@@ -37,21 +33,6 @@ pub fn url(stack: &Stack) -> String {
     )
 }
 
-/// A results cache as `--query-range.response-cache-config` reads it
-/// (`pkg/queryfrontend/config.go`): `type` and the provider's `config`.
-fn response_cache(cache: &Cache) -> Json {
-    match &cache.memcached {
-        Some(memcached) => json!({
-            "type": "MEMCACHED",
-            "config": {"addresses": memcached.addresses},
-        }),
-        None => json!({
-            "type": "IN-MEMORY",
-            "config": {"max_size": cache.max_size(DEFAULT_CACHE_SIZE)},
-        }),
-    }
-}
-
 pub fn part(stack: &Stack) -> Part {
     let spec = stack.spec;
     let qf = &spec.thanos.query_frontend;
@@ -75,11 +56,14 @@ pub fn part(stack: &Stack) -> Part {
         "--query-range.request-downsampled".to_owned(),
         "--query-frontend.compress-responses".to_owned(),
     ];
-    // JSON, which Thanos reads as the YAML it is: one line in the args, and written by
-    // serde_json, never pasted, so no address can turn into a key.
-    let cache = response_cache(&qf.cache).to_string();
-    args.push(format!("--query-range.response-cache-config={cache}"));
-    args.push(format!("--labels.response-cache-config={cache}"));
+    // The results cache of ranges and of labels, as `pkg/queryfrontend/config.go` reads
+    // it: `type` and the provider's `config`.
+    for flag in [
+        "query-range.response-cache-config",
+        "labels.response-cache-config",
+    ] {
+        args.push(memcached::flag(flag, stack, &qf.cache, DEFAULT_CACHE_SIZE));
+    }
 
     let mut pod = Pod::new(NAME, "query-cache", &spec.images.thanos, qf.replicas);
     let mut c = container(
@@ -103,19 +87,7 @@ pub fn part(stack: &Stack) -> Part {
         Target::App(query::front(stack)),
         &[query::HTTP],
     )];
-    // memcached servers of the user's own, wherever they run.
-    if let Some(memcached) = &qf.cache.memcached {
-        let mut ports: Vec<u16> = memcached
-            .addresses
-            .iter()
-            .filter_map(|a| a.rsplit_once(':')?.1.parse().ok())
-            .collect();
-        ports.sort_unstable();
-        ports.dedup();
-        if !ports.is_empty() {
-            egress.push(anywhere(&ports));
-        }
-    }
+    egress.extend(memcached::egress(stack, &[&qf.cache]));
     part.policy = Some(Policy {
         ingress: vec![Allow::new(
             &[HTTP],
@@ -179,6 +151,30 @@ mod tests {
                 .to_owned()
         ));
         assert!(args.contains(&"--query-range.request-downsampled".to_owned()));
+    }
+
+    #[test]
+    fn memcached_of_its_own_is_rendered_and_dialled() {
+        let mut config = MonitoringStack::default();
+        config.spec.network_policies.enabled = true;
+        config.spec.thanos.query_frontend.cache.memcached = Some(MemcachedCache::default());
+        let objects = render(&config);
+        assert!(
+            objects
+                .iter()
+                .any(|(k, n, _)| k == "StatefulSet" && n == "memcached")
+        );
+        let args = args(&objects);
+        assert!(
+            args.iter()
+                .any(|a| a.starts_with("--query-range.response-cache-config=")
+                    && a.contains(
+                        "dnssrvnoa+_memcached._tcp.memcached.monitoring.svc.cluster.local"
+                    )),
+            "{args:?}"
+        );
+        let admitted = find(&objects, "NetworkPolicy", "memcached")["spec"]["ingress"].to_string();
+        assert!(admitted.contains(super::NAME), "{admitted}");
     }
 
     #[test]
