@@ -1,5 +1,5 @@
 //! Every rendered output checked by real, independent checkers: kubernetes-validate (the API
-//! server's OpenAPI schemas, 1.33 to 1.37, strict), promtool, amtool, and Grafana's JSON and
+//! server's OpenAPI schemas, 1.29 to 1.37, strict), promtool, amtool, and Grafana's JSON and
 //! PromQL. The input sets are those of the golden files: the default, every built-in profile
 //! and every example config.
 //!
@@ -18,7 +18,9 @@ use serde_json::{Value, json};
 
 use crate::support::KeptDir;
 
-const KUBERNETES_VERSIONS: [&str; 5] = ["1.33", "1.34", "1.35", "1.36", "1.37"];
+const KUBERNETES_VERSIONS: [&str; 9] = [
+    "1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37",
+];
 const INSTALL_HINT: &str = "run scripts/install-test-tools";
 /// Roles of Prometheus's Kubernetes service discovery, and the selector roles each accepts
 /// (Prometheus refuses any other pairing when it loads the config).

@@ -121,9 +121,10 @@ pub struct Spec {
     pub replica_label: LabelName,
     /// More external labels on every series Prometheus ships (`region`, `env` …).
     pub external_labels: BTreeMap<LabelName, String>,
-    /// Oldest Kubernetes version the output must apply to. Every supported version gets the
-    /// same API versions today (all GA long before 1.33); the test suite validates the output
-    /// against each of them.
+    /// Oldest Kubernetes version the output must apply to, 1.29 to 1.37. Every one gets the
+    /// same output: its APIs are GA since 1.25, and the native sidecar it runs Thanos's
+    /// sidecar as is on by default from 1.29 (GA in 1.33). The test suite validates the
+    /// output against each of them.
     pub kubernetes_version: KubernetesVersion,
     /// Container images, pinned by tag (and optionally digest).
     pub images: Images,
@@ -192,9 +193,21 @@ pub enum Purpose {
     Development,
 }
 
-/// Kubernetes versions whose API the output is checked against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+/// Kubernetes versions whose API the output is checked against. The output is the same for
+/// each: every API it uses is GA since 1.25, and the one feature newer than that, the
+/// Thanos sidecar as a native sidecar, is on by default from 1.29 (beta) and GA in 1.33.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema,
+)]
 pub enum KubernetesVersion {
+    #[serde(rename = "1.29")]
+    V1_29,
+    #[serde(rename = "1.30")]
+    V1_30,
+    #[serde(rename = "1.31")]
+    V1_31,
+    #[serde(rename = "1.32")]
+    V1_32,
     #[default]
     #[serde(rename = "1.33")]
     V1_33,

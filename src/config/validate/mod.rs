@@ -18,6 +18,7 @@ mod store_api;
 mod store_shards;
 mod topology;
 mod values;
+mod versions;
 
 use super::facts::{PROMETHEUS_RULES_FILE, RULER_RULES_FILE};
 use super::model::MonitoringStack;
@@ -94,6 +95,7 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     grafana::grafana_keeps_its_state(spec, &mut f);
     endpoints::network_policy_ports_are_usable(spec, &mut f);
     images::thanos_flags_match_the_image(spec, &mut f);
+    versions::sidecars_run_natively(spec, &mut f);
     values::requests_fit_limits(spec, &mut f);
     values::volumes_have_room(spec, &mut f);
     values::secret_keys_are_file_names(spec, &mut f);
