@@ -399,6 +399,158 @@ mod hardening_tests {
         }
     }
 
+    const POD_SETTINGS: &str = "
+apiVersion: stackgen.dev/v1alpha1
+kind: MonitoringStack
+spec:
+  defaults:
+    pod:
+      nodeSelector: {example.com/pool: monitoring}
+      tolerations: [{key: dedicated, operator: Equal, value: monitoring, effect: NoSchedule}]
+      affinity:
+        nodeAffinity:
+          requiredDuringSchedulingIgnoredDuringExecution:
+            nodeSelectorTerms: [{matchExpressions: [{key: example.com/arch, operator: In, values: [amd64]}]}]
+      priorityClassName: monitoring
+      imagePullSecrets: [mirror-pull]
+      podLabels: {example.com/team: platform}
+      podAnnotations: {example.com/owner: platform}
+      topologySpreadConstraints: [{maxSkew: 2, topologyKey: example.com/rack, whenUnsatisfiable: ScheduleAnyway}]
+  grafana:
+    pod:
+      nodeSelector: {example.com/pool: ui}
+      tolerations: []
+";
+
+    fn with_settings(
+        profiles: Vec<String>,
+        documents: Vec<crate::config::Document>,
+    ) -> Vec<Object> {
+        let loaded = load(&Inputs {
+            profiles,
+            documents,
+            ..Inputs::default()
+        })
+        .unwrap();
+        render(&loaded.config).unwrap()
+    }
+
+    /// Every workload of every profile gets the pod settings on top of stackgen's own, and
+    /// no selector changes.
+    #[test]
+    fn every_pod_gets_the_pod_settings_and_selectors_stay() {
+        let settings = || crate::config::Document {
+            name: "pods.yaml".to_owned(),
+            text: POD_SETTINGS.to_owned(),
+        };
+        let mut runs: Vec<(String, Vec<Object>, Vec<Object>)> = every_profile()
+            .into_iter()
+            .map(|(set, plain)| {
+                let profiles = if set == "default" {
+                    vec![]
+                } else {
+                    vec![set.clone()]
+                };
+                let placed = with_settings(profiles, vec![settings()]);
+                (set, plain, placed)
+            })
+            .collect();
+        // The profiles run no memcached; the large example does.
+        let large = crate::config::Document {
+            name: "large.yaml".to_owned(),
+            text: include_str!("../../examples/large.yaml").to_owned(),
+        };
+        runs.push((
+            "large".to_owned(),
+            with_settings(vec![], vec![large.clone()]),
+            with_settings(vec![], vec![large, settings()]),
+        ));
+        let mut seen = std::collections::BTreeSet::new();
+        for (set, plain, placed) in runs {
+            assert_eq!(placed.len(), plain.len(), "{set}");
+            for (o, before) in placed.iter().zip(&plain) {
+                assert_eq!(o.name(), before.name(), "{set}");
+                for pointer in ["/spec/selector", "/spec/podSelector"] {
+                    assert_eq!(
+                        o.value.pointer(pointer),
+                        before.value.pointer(pointer),
+                        "{set}: {}",
+                        o.name()
+                    );
+                }
+                let Some(pod) = pod_spec(o) else { continue };
+                let name = format!("{set}: {} {}", o.kind(), o.name());
+                seen.insert(o.name().to_owned());
+                let meta = &o.value["spec"]["template"]["metadata"];
+                assert_eq!(meta["labels"]["example.com/team"], "platform", "{name}");
+                assert_eq!(
+                    meta["annotations"]["example.com/owner"], "platform",
+                    "{name}"
+                );
+                assert_eq!(pod["priorityClassName"], "monitoring", "{name}");
+                assert_eq!(
+                    pod["imagePullSecrets"],
+                    serde_json::json!([{"name": "mirror-pull"}]),
+                    "{name}"
+                );
+                assert!(pod["affinity"]["nodeAffinity"].is_object(), "{name}");
+                let spread = pod["topologySpreadConstraints"].as_array().unwrap();
+                assert_eq!(
+                    spread.last().unwrap()["topologyKey"],
+                    "example.com/rack",
+                    "{name}"
+                );
+                let own = before_spread(before);
+                assert_eq!(&spread[..spread.len() - 1], own.as_slice(), "{name}");
+                let tolerations = pod["tolerations"].as_array().cloned().unwrap_or_default();
+                if o.name() == "grafana" {
+                    assert_eq!(pod["nodeSelector"]["example.com/pool"], "ui", "{name}");
+                    assert!(tolerations.is_empty(), "{name}");
+                } else {
+                    assert_eq!(
+                        pod["nodeSelector"]["example.com/pool"], "monitoring",
+                        "{name}"
+                    );
+                    assert!(
+                        tolerations.iter().any(|t| t["key"] == "dedicated"),
+                        "{name}"
+                    );
+                }
+                // stackgen's own pod labels and annotations stay.
+                let before_meta = &before.value["spec"]["template"]["metadata"];
+                for field in ["labels", "annotations"] {
+                    for (k, v) in before_meta[field].as_object().into_iter().flatten() {
+                        assert_eq!(&meta[field][k], v, "{name}");
+                    }
+                }
+            }
+        }
+        for component in [
+            "prometheus",
+            "thanos-querier",
+            "thanos-query-frontend",
+            "thanos-store-gateway",
+            "thanos-compactor",
+            "thanos-ruler",
+            "alertmanager",
+            "grafana",
+            "kube-state-metrics",
+            "node-exporter",
+            "memcached",
+        ] {
+            assert!(
+                seen.iter().any(|n| n.starts_with(component)),
+                "no profile renders {component}: {seen:?}"
+            );
+        }
+    }
+
+    fn before_spread(o: &Object) -> Vec<Json> {
+        pod_spec(o)
+            .and_then(|p| p["topologySpreadConstraints"].as_array().cloned())
+            .unwrap_or_default()
+    }
+
     #[test]
     fn spreading_over_zones_keeps_spreading_over_nodes() {
         let loaded = load(&Inputs {

@@ -13,7 +13,9 @@ use serde::Serialize;
 
 use super::stack::{Labels, STORE_API_LABEL, Stack};
 use crate::config::facts::POD_ENV;
-use crate::config::model::{LogLevel, ResourceAmounts, Resources, SpreadAcross, Storage};
+use crate::config::model::{
+    LogLevel, PodSettings, ResourceAmounts, Resources, SpreadAcross, Storage,
+};
 use crate::config::types::ImageRef;
 
 /// Every pod runs as this uid and group: nobody, with no rights anywhere on the node.
@@ -141,10 +143,19 @@ pub struct Pod<'a> {
     pub run_as: Option<i64>,
     /// Anything else of the pod spec (host namespaces, tolerations, grace period).
     pub extra: core::PodSpec,
+    /// The user's placement and metadata of the component's pods (`spec.<component>.pod`),
+    /// applied over `spec.defaults.pod` by `build`.
+    pub settings: &'a PodSettings,
 }
 
 impl<'a> Pod<'a> {
-    pub fn new(name: &'a str, component: &'a str, image: &'a ImageRef, replicas: u32) -> Self {
+    pub fn new(
+        name: &'a str,
+        component: &'a str,
+        image: &'a ImageRef,
+        replicas: u32,
+        settings: &'a PodSettings,
+    ) -> Self {
         Self {
             name,
             component,
@@ -161,6 +172,7 @@ impl<'a> Pod<'a> {
             automount_token: false,
             run_as: None,
             extra: core::PodSpec::default(),
+            settings,
         }
     }
 
@@ -178,10 +190,16 @@ impl<'a> Pod<'a> {
         labels.extend(self.shard_labels.clone());
         let mut selector = stack.selector(self.name);
         selector.extend(self.shard_labels);
-        let mut pod_labels = labels.clone();
+        let user = stack.spec.defaults.pod.overridden_by(self.settings);
+        // The user's labels and annotations go under stackgen's: validation refuses the keys
+        // stackgen owns, and stackgen's `checksum/*` must stay what they are.
+        let mut pod_labels = user.pod_labels.clone().unwrap_or_default();
+        pod_labels.extend(labels.clone());
         pod_labels.extend(self.pod_labels);
+        let mut annotations = user.pod_annotations.clone().unwrap_or_default();
+        annotations.extend(self.annotations);
         let ha = &stack.spec.high_availability;
-        let spec = core::PodSpec {
+        let mut spec = core::PodSpec {
             service_account_name: Some(self.name.to_owned()),
             automount_service_account_token: Some(self.automount_token),
             security_context: Some(pod_security_context(self.run_as.unwrap_or(NOBODY))),
@@ -190,6 +208,7 @@ impl<'a> Pod<'a> {
             volumes: some(self.volumes),
             ..self.extra
         };
+        place(&mut spec, user);
         Workload {
             metadata: stack.meta(self.workload_name.as_deref().unwrap_or(self.name), &labels),
             labels: labels.clone(),
@@ -201,7 +220,7 @@ impl<'a> Pod<'a> {
             pod: core::PodTemplateSpec {
                 metadata: Some(ObjectMeta {
                     labels: Some(pod_labels),
-                    annotations: (!self.annotations.is_empty()).then_some(self.annotations),
+                    annotations: (!annotations.is_empty()).then_some(annotations),
                     ..ObjectMeta::default()
                 }),
                 spec: Some(spec),
@@ -218,6 +237,44 @@ impl<'a> Pod<'a> {
             budget: self.replicas > 1 && ha.pod_disruption_budgets,
         }
     }
+}
+
+/// The user's placement on top of stackgen's: node selector keys the user sets win over a
+/// component's own, tolerations and spread constraints are appended to stackgen's, and
+/// affinity (which stackgen never sets: it spreads with topology constraints) is the user's.
+fn place(spec: &mut core::PodSpec, user: PodSettings) {
+    fn append<T>(own: &mut Option<Vec<T>>, more: Option<Vec<T>>) {
+        let mut all = own.take().unwrap_or_default();
+        all.extend(more.unwrap_or_default());
+        *own = some(all);
+    }
+    if let Some(selector) = user.node_selector.filter(|s| !s.is_empty()) {
+        spec.node_selector
+            .get_or_insert_with(BTreeMap::new)
+            .extend(selector);
+    }
+    append(&mut spec.tolerations, user.tolerations);
+    append(
+        &mut spec.topology_spread_constraints,
+        user.topology_spread_constraints,
+    );
+    if let Some(affinity) = user.affinity.filter(|a| *a != core::Affinity::default()) {
+        spec.affinity = Some(affinity);
+    }
+    if let Some(class) = user.priority_class_name {
+        spec.priority_class_name = Some(class.to_string());
+    }
+    append(
+        &mut spec.image_pull_secrets,
+        user.image_pull_secrets.map(|names| {
+            names
+                .into_iter()
+                .map(|name| core::LocalObjectReference {
+                    name: name.to_string(),
+                })
+                .collect()
+        }),
+    );
 }
 
 /// `None` for an empty list, so the object leaves the field out.

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::PodSettings;
+
 use super::{LogLevel, Resources, SecretKeyRef, Storage};
 use crate::config::types::{Duration, LabelName};
 
@@ -25,11 +27,15 @@ pub struct Alertmanager {
     pub resources: Resources,
     /// Log level.
     pub log_level: LogLevel,
+    /// Placement and metadata of its pods, over `spec.defaults.pod`.
+    #[serde(skip_serializing_if = "PodSettings::is_empty")]
+    pub pod: PodSettings,
 }
 
 impl Default for Alertmanager {
     fn default() -> Self {
         Self {
+            pod: PodSettings::default(),
             enabled: true,
             replicas: 3,
             receivers: vec![Receiver {

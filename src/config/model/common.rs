@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::PodSettings;
+
 use crate::config::types::{Dns1123Label, Quantity};
 
 /// A persistent volume claim per replica.
@@ -111,11 +113,15 @@ pub struct Component {
     pub enabled: bool,
     /// Resources of its main container.
     pub resources: Resources,
+    /// Placement and metadata of its pods, over `spec.defaults.pod`.
+    #[serde(skip_serializing_if = "PodSettings::is_empty")]
+    pub pod: PodSettings,
 }
 
 impl Default for Component {
     fn default() -> Self {
         Self {
+            pod: PodSettings::default(),
             enabled: true,
             resources: Resources::new("50m", "64Mi", "256Mi"),
         }

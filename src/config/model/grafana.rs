@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::PodSettings;
+
 use super::{Resources, SecretKeyRef, Storage};
 use crate::config::types::Dns1123Label;
 
@@ -29,6 +31,9 @@ pub struct Grafana {
     pub storage: Storage,
     /// Resources of the grafana container.
     pub resources: Resources,
+    /// Placement and metadata of its pods, over `spec.defaults.pod`.
+    #[serde(skip_serializing_if = "PodSettings::is_empty")]
+    pub pod: PodSettings,
 }
 
 /// Grafana's shared database.
@@ -42,6 +47,7 @@ pub struct GrafanaDatabase {
 impl Default for Grafana {
     fn default() -> Self {
         Self {
+            pod: PodSettings::default(),
             enabled: true,
             replicas: 1,
             dashboards: vec![Dashboard::Cluster, Dashboard::Nodes],

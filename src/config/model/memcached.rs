@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::PodSettings;
+
 use super::Resources;
 use crate::config::types::Bytes;
 
@@ -23,11 +25,15 @@ pub struct Memcached {
     pub resources: Resources,
     /// Resources of the exporter beside it, which Prometheus scrapes.
     pub exporter_resources: Resources,
+    /// Placement and metadata of its pods, over `spec.defaults.pod`.
+    #[serde(skip_serializing_if = "PodSettings::is_empty")]
+    pub pod: PodSettings,
 }
 
 impl Default for Memcached {
     fn default() -> Self {
         Self {
+            pod: PodSettings::default(),
             replicas: 3,
             max_memory: Bytes::lit("1GiB"),
             resources: Resources::new("100m", "1280Mi", "1536Mi"),

@@ -13,6 +13,7 @@ mod ingress;
 mod memcached;
 mod object_storage;
 mod placement;
+mod pod;
 mod prometheus;
 mod query_frontend;
 mod store_api;
@@ -38,6 +39,7 @@ pub use object_storage::{
     Azure, BucketLookupType, CaBundle, ObjectStorage, Provider, S3, Sse, SseType, WorkloadIdentity,
 };
 pub use placement::{HighAvailability, NetworkPolicies, SpreadAcross};
+pub use pod::{Defaults, PodSettings};
 pub use prometheus::{Prometheus, Rule, RuleFile, RuleGroup};
 pub use query_frontend::QueryFrontend;
 pub use store_api::{GrpcTls, StoreApi, StoreApiExpose, TlsMode};
@@ -126,6 +128,9 @@ pub struct Spec {
     /// sidecar as is on by default from 1.29 (GA in 1.33). The test suite validates the
     /// output against each of them.
     pub kubernetes_version: KubernetesVersion,
+    /// Settings every component starts from.
+    #[serde(skip_serializing_if = "Defaults::is_empty")]
+    pub defaults: Defaults,
     /// Container images, pinned by tag (and optionally digest).
     pub images: Images,
     /// The Prometheus StatefulSet with its Thanos sidecars.
@@ -165,6 +170,7 @@ impl Default for Spec {
             replica_label: LabelName::lit("replica"),
             external_labels: BTreeMap::new(),
             kubernetes_version: KubernetesVersion::default(),
+            defaults: Defaults::default(),
             images: Images::default(),
             prometheus: Prometheus::default(),
             object_storage: ObjectStorage::default(),

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::PodSettings;
+
 use super::{LogLevel, Resources, Storage};
 use crate::config::types::{Duration, LabelName};
 
@@ -52,11 +54,15 @@ pub struct Prometheus {
     pub log_level: LogLevel,
     /// Extra rule files (alerting and recording rules), written inline.
     pub rule_files: Vec<RuleFile>,
+    /// Placement and metadata of its pods, over `spec.defaults.pod`.
+    #[serde(skip_serializing_if = "PodSettings::is_empty")]
+    pub pod: PodSettings,
 }
 
 impl Default for Prometheus {
     fn default() -> Self {
         Self {
+            pod: PodSettings::default(),
             enabled: true,
             replicas: 3,
             shards: 1,

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::PodSettings;
+
 use super::{Cache, LogLevel, Resources};
 use crate::config::types::Duration;
 
@@ -30,11 +32,15 @@ pub struct QueryFrontend {
     pub resources: Resources,
     /// Log level.
     pub log_level: LogLevel,
+    /// Placement and metadata of its pods, over `spec.defaults.pod`.
+    #[serde(skip_serializing_if = "PodSettings::is_empty")]
+    pub pod: PodSettings,
 }
 
 impl Default for QueryFrontend {
     fn default() -> Self {
         Self {
+            pod: PodSettings::default(),
             enabled: true,
             replicas: 2,
             split_interval: Duration::lit("24h"),

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::PodSettings;
+
 use super::{Cache, GrpcTls, LogLevel, QueryFrontend, Resources, RuleFile, Storage, StoreShards};
 use crate::config::types::{Duration, Endpoint, LabelName};
 
@@ -44,11 +46,15 @@ pub struct Query {
     pub resources: Resources,
     /// Log level.
     pub log_level: LogLevel,
+    /// Placement and metadata of its pods, over `spec.defaults.pod`.
+    #[serde(skip_serializing_if = "PodSettings::is_empty")]
+    pub pod: PodSettings,
 }
 
 impl Default for Query {
     fn default() -> Self {
         Self {
+            pod: PodSettings::default(),
             replicas: 2,
             remote_endpoints: Vec::new(),
             remote_tls: GrpcTls::named("thanos-grpc-client-tls"),
@@ -86,6 +92,9 @@ pub struct Store {
     /// Split the bucket's blocks between several StatefulSets, by hash and/or by time; the
     /// Store gateways of the Ruler's bucket are never split.
     pub shards: StoreShards,
+    /// Placement and metadata of its pods, over `spec.defaults.pod`.
+    #[serde(skip_serializing_if = "PodSettings::is_empty")]
+    pub pod: PodSettings,
 }
 
 impl Store {
@@ -96,6 +105,7 @@ impl Store {
 impl Default for Store {
     fn default() -> Self {
         Self {
+            pod: PodSettings::default(),
             enabled: true,
             replicas: 2,
             storage: Storage::sized("10Gi"),
@@ -129,11 +139,15 @@ pub struct Compact {
     pub resources: Resources,
     /// Log level.
     pub log_level: LogLevel,
+    /// Placement and metadata of its pods, over `spec.defaults.pod`.
+    #[serde(skip_serializing_if = "PodSettings::is_empty")]
+    pub pod: PodSettings,
 }
 
 impl Default for Compact {
     fn default() -> Self {
         Self {
+            pod: PodSettings::default(),
             enabled: true,
             replicas: 1,
             downsampling: true,
@@ -188,11 +202,15 @@ pub struct Ruler {
     pub resources: Resources,
     /// Log level.
     pub log_level: LogLevel,
+    /// Placement and metadata of its pods, over `spec.defaults.pod`.
+    #[serde(skip_serializing_if = "PodSettings::is_empty")]
+    pub pod: PodSettings,
 }
 
 impl Default for Ruler {
     fn default() -> Self {
         Self {
+            pod: PodSettings::default(),
             enabled: true,
             replicas: 2,
             replica_label: LabelName::lit("rule_replica"),

@@ -10,6 +10,7 @@ mod images;
 mod ingress;
 mod labels;
 mod object_storage;
+mod pods;
 mod replicas;
 mod retention;
 mod rule_files;
@@ -100,6 +101,7 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     values::volumes_have_room(spec, &mut f);
     values::secret_keys_are_file_names(spec, &mut f);
     values::hosts_fit_in_dns(spec, &mut f);
+    pods::pod_settings_are_well_formed(spec, &mut f);
     f.out
 }
 

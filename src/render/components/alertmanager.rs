@@ -53,7 +53,7 @@ pub fn part(stack: &Stack) -> Result<Part, RenderError> {
     let data = BTreeMap::from([("alertmanager.yaml".to_owned(), config.text)]);
 
     let image = &spec.images.alertmanager;
-    let mut pod = Pod::new(NAME, "alert-router", image, a.replicas);
+    let mut pod = Pod::new(NAME, "alert-router", image, a.replicas, &a.pod);
     pod.annotations
         .insert("checksum/config".to_owned(), checksum(&data));
     let mut mounts = vec![data_volume(&mut pod, &a.storage, DATA_DIR)];

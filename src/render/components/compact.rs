@@ -17,7 +17,7 @@ pub fn part(stack: &Stack, bucket: &Bucket) -> Part {
     let spec = stack.spec;
     let c = &spec.thanos.compact;
     let image = &spec.images.thanos;
-    let mut pod = Pod::new(name, "database-compactor", image, c.replicas);
+    let mut pod = Pod::new(name, "database-compactor", image, c.replicas, &c.pod);
     let mut mounts = vec![data_volume(&mut pod, &c.storage, DATA_DIR)];
     let (bucket_mounts, env) = objstore::attach(stack, &mut pod, bucket);
     mounts.extend(bucket_mounts);

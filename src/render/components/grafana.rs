@@ -145,7 +145,7 @@ fn workload(stack: &Stack, files: &Provisioning) -> Workload {
     let spec = stack.spec;
     let g = &spec.grafana;
     let image = &spec.images.grafana;
-    let mut pod = Pod::new(NAME, "grafana", image, g.replicas);
+    let mut pod = Pod::new(NAME, "grafana", image, g.replicas, &g.pod);
     let all: BTreeMap<String, String> = files
         .config_maps()
         .into_iter()

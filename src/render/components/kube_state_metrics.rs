@@ -56,7 +56,7 @@ pub fn part(stack: &Stack) -> Part {
     ]);
     main.liveness_probe = Some(http_probe("/livez", METRICS, 10, None));
     main.readiness_probe = Some(http_probe("/readyz", TELEMETRY, 5, None));
-    let mut pod = Pod::new(NAME, "exporter", image, 1);
+    let mut pod = Pod::new(NAME, "exporter", image, 1, &k.pod);
     pod.automount_token = true;
     pod.containers.push(main);
     let w = pod.build(stack, None, false);

@@ -100,7 +100,7 @@ pub fn part(stack: &Stack) -> Part {
     let spec = stack.spec;
     let m = &spec.memcached;
     let image = &spec.images.memcached;
-    let mut pod = Pod::new(NAME, "cache", image, m.replicas);
+    let mut pod = Pod::new(NAME, "cache", image, m.replicas, &m.pod);
     pod.run_as = Some(UID);
     let mut main = container(NAME, image, &[PORT], &m.resources);
     main.args = Some(vec![

@@ -14,7 +14,7 @@ pub fn part(stack: &Stack) -> Part {
     let spec = stack.spec;
     let n = &spec.node_exporter;
     let image = &spec.images.node_exporter;
-    let mut pod = Pod::new(NAME, "exporter", image, 1);
+    let mut pod = Pod::new(NAME, "exporter", image, 1, &n.pod);
     let mut mounts = Vec::new();
     for (name, host, path) in [
         ("proc", "/proc", "/host/proc"),

@@ -311,7 +311,7 @@ pub fn pod_service(pod: &str) -> String {
 fn workload(stack: &Stack, buckets: &Buckets, shard: &Shard) -> Workload {
     let spec = stack.spec;
     let p = &spec.prometheus;
-    let mut pod = Pod::new(NAME, COMPONENT, &spec.images.prometheus, p.replicas);
+    let mut pod = Pod::new(NAME, COMPONENT, &spec.images.prometheus, p.replicas, &p.pod);
     if shard.sharded() {
         pod.workload_name = Some(shard.name.clone());
         pod.shard_labels = Labels::from([(SHARD_LABEL.to_owned(), shard.index.to_string())]);

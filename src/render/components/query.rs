@@ -75,7 +75,13 @@ fn remote_ports(q: &Query) -> Vec<u16> {
 /// A Query's pods: one `thanos-query` container with `args`.
 fn pod<'a>(stack: &Stack<'a>, (name, component): (&'a str, &'a str), args: Vec<String>) -> Pod<'a> {
     let q = &stack.spec.thanos.query;
-    let mut pod = Pod::new(name, component, &stack.spec.images.thanos, q.replicas);
+    let mut pod = Pod::new(
+        name,
+        component,
+        &stack.spec.images.thanos,
+        q.replicas,
+        &q.pod,
+    );
     pod.containers.push(thanos::container(
         stack,
         "thanos-query",

@@ -65,7 +65,13 @@ pub fn part(stack: &Stack) -> Part {
         args.push(memcached::flag(flag, stack, &qf.cache, DEFAULT_CACHE_SIZE));
     }
 
-    let mut pod = Pod::new(NAME, "query-cache", &spec.images.thanos, qf.replicas);
+    let mut pod = Pod::new(
+        NAME,
+        "query-cache",
+        &spec.images.thanos,
+        qf.replicas,
+        &qf.pod,
+    );
     let mut c = container(
         "thanos-query-frontend",
         &spec.images.thanos,

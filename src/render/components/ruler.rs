@@ -24,7 +24,7 @@ pub fn part(stack: &Stack, buckets: &Buckets) -> Result<Part, RenderError> {
     let image = &spec.images.thanos;
     let rules = rule_files(&assets::GLOBAL_RULES, |_| true, |_| true, &r.rule_files)?;
 
-    let mut pod = Pod::new(NAME, "rule-evaluation-engine", image, r.replicas);
+    let mut pod = Pod::new(NAME, "rule-evaluation-engine", image, r.replicas, &r.pod);
     pod.serve_store_api();
     pod.annotations
         .insert("checksum/rules".to_owned(), checksum(&rules));

@@ -143,7 +143,7 @@ fn workload(stack: &Stack, bucket: &Bucket, name: &'static str, share: Share) ->
     let spec = stack.spec;
     let s = &spec.thanos.store;
     let image = &spec.images.thanos;
-    let mut pod = Pod::new(name, COMPONENT, image, s.replicas);
+    let mut pod = Pod::new(name, COMPONENT, image, s.replicas, &s.pod);
     if let Some((workload, shard)) = share.shard {
         pod.workload_name = Some(workload);
         pod.shard_labels.insert(SHARD_LABEL.to_owned(), shard);
