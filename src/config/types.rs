@@ -187,6 +187,15 @@ checked_string!(
 );
 
 checked_string!(
+    /// A registry host, with a port and a path if any: `mirror.example.com`,
+    /// `registry.internal:5000/quay`.
+    Registry,
+    r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$",
+    255,
+    "a registry host with an optional port and path, such as `mirror.example.com` or `registry.internal:5000/quay`"
+);
+
+checked_string!(
     /// A Prometheus duration such as `30s`, `2h`, `1h30m` or `2y`; `0s` or `0` means off.
     Duration,
     r"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$",
@@ -225,7 +234,7 @@ checked_string!(
 /// again on every run.
 pub fn compiled(pattern: &str) -> Option<&'static Regex> {
     type Compiled = fn() -> &'static Regex;
-    let types: [(&str, Compiled); 10] = [
+    let types: [(&str, Compiled); 11] = [
         (LabelName::PATTERN, LabelName::regex),
         (Dns1123Label::PATTERN, Dns1123Label::regex),
         (DnsName::PATTERN, DnsName::regex),
@@ -233,6 +242,7 @@ pub fn compiled(pattern: &str) -> Option<&'static Regex> {
         (Endpoint::PATTERN, Endpoint::regex),
         (Cidr::PATTERN, Cidr::regex),
         (Bytes::PATTERN, Bytes::regex),
+        (Registry::PATTERN, Registry::regex),
         (Duration::PATTERN, Duration::regex),
         (Quantity::PATTERN, Quantity::regex),
         (PointInTime::PATTERN, PointInTime::regex),

@@ -209,6 +209,7 @@ impl<'a> Pod<'a> {
             ..self.extra
         };
         place(&mut spec, user);
+        pull(&mut spec, &stack.spec.images);
         Workload {
             metadata: stack.meta(self.workload_name.as_deref().unwrap_or(self.name), &labels),
             labels: labels.clone(),
@@ -235,6 +236,22 @@ impl<'a> Pod<'a> {
                 automount: self.automount_token,
             },
             budget: self.replicas > 1 && ha.pod_disruption_budgets,
+        }
+    }
+}
+
+/// Every container's image from the mirror `images.registry` names, if any (the image's
+/// registry host replaced, its path and tag or digest kept), with `images.pullPolicy`.
+fn pull(spec: &mut core::PodSpec, images: &crate::config::model::Images) {
+    let init = spec.init_containers.iter_mut().flatten();
+    for c in spec.containers.iter_mut().chain(init) {
+        if let (Some(registry), Some(image)) = (&images.registry, &c.image)
+            && let Some((_, path)) = image.split_once('/')
+        {
+            c.image = Some(format!("{registry}/{path}"));
+        }
+        if let Some(policy) = images.pull_policy {
+            c.image_pull_policy = Some(policy.as_str().to_owned());
         }
     }
 }
@@ -556,4 +573,53 @@ pub fn pod_env() -> Vec<core::EnvVar> {
         .iter()
         .map(|(name, field)| env_field(name, field))
         .collect()
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use crate::config::model::{MonitoringStack, PullPolicy};
+
+    #[test]
+    fn every_image_comes_from_the_mirror_with_its_path_and_tag() {
+        let mut config = MonitoringStack::default();
+        config.spec.images.registry = Some("mirror.example.com:5000/proxy".parse().unwrap());
+        config.spec.images.pull_policy = Some(PullPolicy::Always);
+        let objects = crate::render::render(&config).expect("renders");
+        let mut images = Vec::new();
+        for o in &objects {
+            let spec = &o.value["spec"]["template"]["spec"];
+            for list in ["containers", "initContainers"] {
+                for c in spec[list].as_array().into_iter().flatten() {
+                    images.push(c["image"].as_str().unwrap().to_owned());
+                    assert_eq!(c["imagePullPolicy"], "Always", "{}", o.name());
+                }
+            }
+        }
+        assert!(images.len() > 10, "{images:?}");
+        assert!(
+            images
+                .iter()
+                .all(|i| i.starts_with("mirror.example.com:5000/proxy/")),
+            "{images:?}"
+        );
+        assert!(images.contains(&"mirror.example.com:5000/proxy/thanos/thanos:v0.39.2".to_owned()));
+        // The selectors and the version label read the image's tag, which the mirror keeps.
+        let prometheus = objects
+            .iter()
+            .find(|o| o.kind() == "StatefulSet" && o.name() == "prometheus")
+            .unwrap();
+        assert_eq!(
+            prometheus.value["metadata"]["labels"]["app.kubernetes.io/version"],
+            "v3.5.0"
+        );
+    }
+
+    #[test]
+    fn without_a_mirror_images_stay_as_pinned() {
+        let objects = crate::render::render(&MonitoringStack::default()).expect("renders");
+        let text =
+            serde_json::to_string(&objects.iter().map(|o| &o.value).collect::<Vec<_>>()).unwrap();
+        assert!(text.contains("\"quay.io/thanos/thanos:v0.39.2\""));
+        assert!(!text.contains("imagePullPolicy"));
+    }
 }

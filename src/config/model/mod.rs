@@ -25,7 +25,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::types::{Dns1123Label, DnsName, ImageRef, LabelName};
+use super::types::{Dns1123Label, DnsName, ImageRef, LabelName, Registry};
 
 pub use alertmanager::{Alertmanager, ChildRoute, PagerDuty, Receiver, Route, Slack, Webhook};
 pub use cache::{Cache, InMemoryCache, MemcachedCache};
@@ -248,6 +248,38 @@ pub struct Images {
     pub memcached: ImageRef,
     /// Prometheus's memcached exporter, beside each memcached.
     pub memcached_exporter: ImageRef,
+    /// A registry (mirror) every image is pulled from instead of its own: the image's host
+    /// is replaced, its repository path and tag or digest kept
+    /// (`quay.io/thanos/thanos:v0.39.2` from `mirror.example.com` is
+    /// `mirror.example.com/thanos/thanos:v0.39.2`). A path is allowed
+    /// (`mirror.example.com/quay`), as proxy caches such as Harbor's use one per upstream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<Registry>,
+    /// `imagePullPolicy` of every container. Unset: Kubernetes' default (`IfNotPresent` for
+    /// a tag other than `latest`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull_policy: Option<PullPolicy>,
+}
+
+/// When the kubelet pulls an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PullPolicy {
+    /// Only when the node does not have it.
+    IfNotPresent,
+    /// On every container start.
+    Always,
+    /// Never: the image must be on the node.
+    Never,
+}
+
+impl PullPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullPolicy::IfNotPresent => "IfNotPresent",
+            PullPolicy::Always => "Always",
+            PullPolicy::Never => "Never",
+        }
+    }
 }
 
 impl Default for Images {
@@ -263,6 +295,8 @@ impl Default for Images {
             node_exporter: ImageRef::lit("quay.io/prometheus/node-exporter:v1.9.1"),
             memcached: ImageRef::lit("docker.io/library/memcached:1.6.39-alpine"),
             memcached_exporter: ImageRef::lit("quay.io/prometheus/memcached-exporter:v0.15.3"),
+            registry: None,
+            pull_policy: None,
         }
     }
 }

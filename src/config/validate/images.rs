@@ -55,3 +55,26 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod registry_tests {
+    use crate::config::testing::{passes, rejects};
+
+    #[test]
+    fn a_mirror_is_a_host_with_an_optional_port_and_path() {
+        passes(
+            "images: {registry: 'registry.internal:5000/quay', pullPolicy: IfNotPresent}",
+            "spec.images.registry",
+        );
+        rejects(
+            "images: {registry: 'https://mirror.example.com'}",
+            "spec.images.registry",
+            "`https://mirror.example.com` is malformed",
+        );
+        rejects(
+            "images: {pullPolicy: Sometimes}",
+            "spec.images.pullPolicy",
+            "Sometimes",
+        );
+    }
+}
