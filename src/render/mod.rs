@@ -14,6 +14,8 @@ mod part;
 pub mod prerequisites;
 mod stack;
 pub mod templates;
+#[cfg(test)]
+mod testing;
 mod wiring;
 mod workload;
 

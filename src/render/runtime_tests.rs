@@ -3,16 +3,9 @@
 
 use serde_json::Value as Json;
 
+use super::testing::find;
 use super::{Object, render};
 use crate::config::model::{MonitoringStack, Tls};
-
-fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Json {
-    &objects
-        .iter()
-        .find(|o| o.kind() == kind && o.name() == name)
-        .unwrap_or_else(|| panic!("no {kind} {name}"))
-        .value
-}
 
 fn pod(objects: &[Object], kind: &str, name: &str) -> Json {
     find(objects, kind, name)["spec"]["template"]["spec"].clone()

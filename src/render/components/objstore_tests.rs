@@ -6,30 +6,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Value as Json, json};
 
-use crate::config::{Document, Inputs, MonitoringStack};
+use crate::config::MonitoringStack;
+use crate::render::testing::{config, find};
 use crate::render::{Object, render};
-
-/// Loads a config whose `spec` is `spec` (YAML, unindented) through the real loader.
-fn config(spec: &str) -> MonitoringStack {
-    let mut text =
-        String::from("apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nspec:\n");
-    for line in spec.lines() {
-        text.push_str("  ");
-        text.push_str(line);
-        text.push('\n');
-    }
-    let inputs = Inputs {
-        documents: vec![Document {
-            name: "t.yaml".into(),
-            text,
-        }],
-        ..Inputs::default()
-    };
-    match crate::config::load(&inputs) {
-        Ok(loaded) => loaded.config,
-        Err(rejected) => panic!("config was rejected: {:#?}", rejected.diagnostics),
-    }
-}
 
 /// On-prem MinIO: path-style lookup, a private CA from a ConfigMap, a prefix, SSE-KMS.
 const MINIO: &str = "\
@@ -45,14 +24,6 @@ objectStorage:
     sse: {type: SSE-KMS, kmsKeyId: minio-kes-key, kmsEncryptionContext: {tenant: dc1}}
   caBundle: {configMap: {name: minio-ca, key: ca.crt}}
 ";
-
-fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Json {
-    &objects
-        .iter()
-        .find(|o| o.kind() == kind && o.name() == name)
-        .unwrap_or_else(|| panic!("no {kind} {name}"))
-        .value
-}
 
 /// The objstore config text of a rendered Secret.
 fn objstore_text(objects: &[Object], secret: &str) -> String {

@@ -453,6 +453,7 @@ mod tests {
 
     use crate::config::facts::ALERTS_NEEDING_EVERY_TARGET;
     use crate::config::model::MonitoringStack;
+    use crate::render::testing::find;
     use crate::render::{Object, render};
 
     fn sharded(shards: u32) -> (MonitoringStack, Vec<Object>) {
@@ -470,14 +471,6 @@ mod tests {
             .filter(|o| o.kind() == kind && o.name().starts_with(prefix))
             .map(Object::name)
             .collect()
-    }
-
-    fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Json {
-        &objects
-            .iter()
-            .find(|o| o.kind() == kind && o.name() == name)
-            .unwrap_or_else(|| panic!("no {kind} {name}"))
-            .value
     }
 
     /// The config of one shard as it ships: the text of its ConfigMap, parsed.

@@ -3,38 +3,12 @@
 
 use serde_json::Value as Json;
 
-use crate::config::{Document, Inputs, MonitoringStack};
+use crate::render::testing::{config, find};
 use crate::render::{Object, render};
 
 /// Renders a config whose `spec` is `spec` (YAML, unindented), through the real loader.
 fn rendered(spec: &str) -> Vec<Object> {
-    let mut text =
-        String::from("apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nspec:\n");
-    for line in spec.lines() {
-        text.push_str("  ");
-        text.push_str(line);
-        text.push('\n');
-    }
-    let inputs = Inputs {
-        documents: vec![Document {
-            name: "t.yaml".into(),
-            text,
-        }],
-        ..Inputs::default()
-    };
-    let config: MonitoringStack = match crate::config::load(&inputs) {
-        Ok(loaded) => loaded.config,
-        Err(rejected) => panic!("config was rejected: {:#?}", rejected.diagnostics),
-    };
-    render(&config).expect("renders")
-}
-
-fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Json {
-    &objects
-        .iter()
-        .find(|o| o.kind() == kind && o.name() == name)
-        .unwrap_or_else(|| panic!("no {kind} {name}"))
-        .value
+    render(&config(spec)).expect("renders")
 }
 
 fn names(objects: &[Object], kind: &str, prefix: &str) -> Vec<String> {
