@@ -230,9 +230,9 @@ fn federation(
                     "spec.thanos.query.remoteTls.mode".to_owned(),
                     format!(
                         "is `{}`, but `{endpoint}` ({}) offers its Store API in `{}`",
-                        mode(q.remote_tls.mode),
+                        q.remote_tls.mode.as_str(),
                         observed.file,
-                        mode(theirs.store_api.tls.mode)
+                        theirs.store_api.tls.mode.as_str()
                     ),
                     "both ends of a connection between clusters use the same `mode`".to_owned(),
                 );
@@ -347,13 +347,6 @@ fn shared_buckets(
         }
     }
     found
-}
-
-fn mode(m: crate::config::model::TlsMode) -> &'static str {
-    match m {
-        crate::config::model::TlsMode::Mutual => "mutual",
-        crate::config::model::TlsMode::Plaintext => "plaintext",
-    }
 }
 
 /// Why rendering a valid fleet stopped.

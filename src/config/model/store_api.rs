@@ -92,3 +92,13 @@ pub enum TlsMode {
     /// No TLS.
     Plaintext,
 }
+
+impl TlsMode {
+    /// As the config spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::Mutual => "mutual",
+            TlsMode::Plaintext => "plaintext",
+        }
+    }
+}

@@ -66,7 +66,7 @@ pub fn flag(flag: &str, stack: &Stack, cache: &Cache, default_size: &str) -> Str
 /// What a client of `caches` dials, each server once: the rendered servers (a dial, which
 /// admits the client to them), then any address on the ports of the user's servers (11211
 /// where an address names none); nothing for in-memory caches.
-pub fn egress(_stack: &Stack, caches: &[&Cache]) -> Vec<Egress> {
+pub fn egress(caches: &[&Cache]) -> Vec<Egress> {
     let servers: Vec<&crate::config::model::MemcachedCache> =
         caches.iter().filter_map(|c| c.memcached.as_ref()).collect();
     let mut out = Vec::new();

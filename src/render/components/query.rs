@@ -145,8 +145,9 @@ pub fn part(stack: &Stack) -> Part {
     // The thanos-mixin's dashboards and alerts select `job=~".*thanos-query.*"`.
     part.scrape.push(ScrapeJob::new("thanos-query", NAME, HTTP));
     let mut egress = vec![Egress::dial(Target::StoreApi, &[thanos::GRPC])];
-    if dials_remotes && !remote_ports(q).is_empty() {
-        egress.push(anywhere(&remote_ports(q)));
+    let ports = remote_ports(q);
+    if dials_remotes && !ports.is_empty() {
+        egress.push(anywhere(&ports));
     }
     let mut readers = vec![From::Scraper, From::Clients];
     if !spec.global_query() {

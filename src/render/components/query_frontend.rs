@@ -93,7 +93,7 @@ pub fn part(stack: &Stack) -> Part {
         Target::App(query::front(stack)),
         &[query::HTTP],
     )];
-    egress.extend(memcached::egress(stack, &[&qf.cache]));
+    egress.extend(memcached::egress(&[&qf.cache]));
     part.policy = Some(Policy {
         ingress: vec![Allow::new(
             &[HTTP],

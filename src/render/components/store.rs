@@ -221,7 +221,7 @@ pub fn part(stack: &Stack, bucket: &Bucket) -> Part {
     let (index, bucket_cache) = caches(stack, bucket);
     let caches: Vec<&Cache> = std::iter::once(index).chain(bucket_cache).collect();
     let mut egress = objstore::egress(stack);
-    egress.extend(memcached::egress(stack, &caches));
+    egress.extend(memcached::egress(&caches));
     part.policy = Some(Policy {
         ingress: vec![
             Allow::new(&[thanos::GRPC], &[From::Clients]),
