@@ -131,12 +131,7 @@ fn keep(items: &[Json], objects: &[Object], stack: &str) -> Result<Vec<Json>, Ve
 fn strip_tooling_metadata(config: &Json) -> Json {
     let mut config = config.clone();
     if let Some(Json::Object(annotations)) = config.pointer_mut("/metadata/annotations") {
-        annotations.retain(|k, _| {
-            !k.starts_with("config.kubernetes.io/")
-                && !k.starts_with("internal.config.kubernetes.io/")
-                && !k.starts_with("config.k8s.io/")
-                && !k.starts_with("kustomize.config.k8s.io/")
-        });
+        annotations.retain(|k, _| !crate::render::is_tooling_annotation(k));
     }
     config
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{Cache, Spec, StoreApiExpose};
+use super::model::{Cache, Extras, Spec, StoreApiExpose};
 
 /// The variables in the Thanos sidecar's (and Ruler's) environment, with the pod field each
 /// one holds: the only `$(VAR)`s they can expand.
@@ -72,6 +72,31 @@ impl Ui {
 }
 
 impl Spec {
+    /// Every component's escape hatches, at their config paths.
+    pub fn extras(&self) -> [(&'static str, &Extras); 12] {
+        let t = &self.thanos;
+        [
+            ("spec.prometheus.extra", &self.prometheus.extra),
+            (
+                "spec.prometheus.sidecarExtra",
+                &self.prometheus.sidecar_extra,
+            ),
+            ("spec.thanos.query.extra", &t.query.extra),
+            ("spec.thanos.queryFrontend.extra", &t.query_frontend.extra),
+            ("spec.thanos.store.extra", &t.store.extra),
+            ("spec.thanos.compact.extra", &t.compact.extra),
+            ("spec.thanos.ruler.extra", &t.ruler.extra),
+            ("spec.alertmanager.extra", &self.alertmanager.extra),
+            ("spec.grafana.extra", &self.grafana.extra),
+            (
+                "spec.kubeStateMetrics.extra",
+                &self.kube_state_metrics.extra,
+            ),
+            ("spec.nodeExporter.extra", &self.node_exporter.extra),
+            ("spec.memcached.extra", &self.memcached.extra),
+        ]
+    }
+
     /// The external labels (minus the replica label) every Prometheus stream carries.
     pub fn prometheus_stream_labels(&self) -> BTreeMap<String, String> {
         let mut labels: BTreeMap<String, String> = self

@@ -6,6 +6,7 @@ mod assets;
 pub mod check;
 mod components;
 mod embedded;
+pub mod extras;
 pub mod formats;
 mod network;
 mod object;
@@ -31,6 +32,7 @@ use templates::Templates;
 
 pub use embedded::grafana_variables_to_promql;
 pub use object::{Object, RenderError};
+pub use stack::is_tooling_annotation;
 
 static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::new);
 
@@ -54,7 +56,8 @@ fn render_with(
         .collect();
     let mut objects = crate::parallel::try_map(jobs, |(job, part)| {
         let vars = context! { namespace => stack.namespace, ..job.vars.clone() };
-        let written = templates.render(job.template, &vars)?;
+        let mut written = templates.render(job.template, &vars)?;
+        stack.stamp(&mut written);
         check_object(job.template, &written, part, job.config.clone())
     })?;
     objects.sort_by(|a, b| {
@@ -86,6 +89,69 @@ fn render_with(
         &prerequisites::of(stack.spec),
     )?;
     Ok(objects)
+}
+
+/// What the user's extras would break in the stack `config` renders, for validation to
+/// report; nothing when the config has none. The config must have passed every other rule.
+/// Names stackgen already uses are found while building the pods; anything else (a flag
+/// naming a file on no volume, say) by the checks of a whole render, which are then run
+/// without each section of extras in turn to tell which broke it.
+pub fn extras_findings(config: &MonitoringStack) -> Vec<extras::Finding> {
+    let sections: Vec<&str> = config
+        .spec
+        .extras()
+        .into_iter()
+        .filter(|(_, e)| !e.is_empty())
+        .map(|(path, _)| path)
+        .collect();
+    if sections.is_empty() {
+        return Vec::new();
+    }
+    let stack = Stack::new(config, &TEMPLATES);
+    let Ok(parts) = components::parts(&stack) else {
+        // The render fails the same way and reports it.
+        return Vec::new();
+    };
+    // A component with several workloads (one per bucket, per shard) finds the same ones
+    // in each.
+    let mut found: Vec<extras::Finding> = Vec::new();
+    for finding in parts.into_iter().flat_map(|p| p.findings) {
+        if !found.contains(&finding) {
+            found.push(finding);
+        }
+    }
+    if !found.is_empty() {
+        return found;
+    }
+    let Err(error) = render(config) else {
+        return Vec::new();
+    };
+    // The config without the section at `path` (a config path of plain keys) still renders.
+    let without = |path: &str| {
+        let mut json = serde_json::to_value(config).unwrap_or_default();
+        let (parent, key) = path.rsplit_once('.').unwrap_or(("", path));
+        if let Some(parent) = json
+            .pointer_mut(&format!("/{}", parent.replace('.', "/")))
+            .and_then(Json::as_object_mut)
+        {
+            parent.remove(key);
+        }
+        serde_json::from_value::<MonitoringStack>(json).is_ok_and(|other| render(&other).is_ok())
+    };
+    let culprits: Vec<&str> = sections.iter().copied().filter(|p| without(p)).collect();
+    let culprits = if culprits.is_empty() {
+        sections
+    } else {
+        culprits
+    };
+    culprits
+        .into_iter()
+        .map(|path| extras::Finding {
+            path: path.to_owned(),
+            message: format!("breaks the rendered stack: {}", error.message),
+            help: "every file a flag names must lie on a mounted volume, every mount must name a volume, and every port dialled must be served".to_owned(),
+        })
+        .collect()
 }
 
 /// Runs the round-trip check on one rendered template.

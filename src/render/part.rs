@@ -138,6 +138,8 @@ pub struct Part {
     pub store_api: bool,
     /// It scrapes every component (Prometheus).
     pub scraper: bool,
+    /// What the user's extras for its pods would break.
+    pub findings: Vec<super::extras::Finding>,
 }
 
 /// A Service as `kinds/service.yaml.j2` lays it out.
@@ -179,6 +181,7 @@ impl Part {
             policy: None,
             store_api: false,
             scraper: false,
+            findings: Vec::new(),
         }
     }
 
@@ -206,6 +209,7 @@ impl Part {
     /// The workload and, for a replicated one, its disruption budget, without the
     /// ServiceAccount (see [`Part::account`]).
     pub fn pods(&mut self, template: &'static str, w: &Workload) {
+        self.findings.extend(w.findings.iter().cloned());
         if w.budget {
             self.push(
                 "kinds/poddisruptionbudget.yaml.j2",

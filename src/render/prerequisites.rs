@@ -8,7 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::config::model::{ConfigMapKeyRef, Provider, SecretKeyRef, Spec};
+use k8s_openapi::api::core::v1 as core;
+
+use crate::config::model::{ConfigMapKeyRef, Extras, Provider, SecretKeyRef, Spec};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,10 +54,14 @@ impl Prerequisites {
         self.secret(r.name.as_str(), &[r.key.as_str()], used_for);
     }
 
-    fn config_map_key(&mut self, r: &ConfigMapKeyRef, used_for: &str) {
-        let need = self.config_maps.entry(r.name.to_string()).or_default();
-        need.keys.insert(r.key.clone());
+    fn config_map(&mut self, name: &str, keys: &[&str], used_for: &str) {
+        let need = self.config_maps.entry(name.to_owned()).or_default();
+        need.keys.extend(keys.iter().map(|k| (*k).to_owned()));
         need.used_for.insert(used_for.to_owned());
+    }
+
+    fn config_map_key(&mut self, r: &ConfigMapKeyRef, used_for: &str) {
+        self.config_map(r.name.as_str(), &[r.key.as_str()], used_for);
     }
 }
 
@@ -66,6 +72,10 @@ fn needs(objects: &BTreeMap<String, KeysNeeded>) -> Vec<String> {
         .map(|(name, need)| {
             let keys: Vec<&str> = need.keys.iter().map(String::as_str).collect();
             let uses: Vec<&str> = need.used_for.iter().map(String::as_str).collect();
+            if keys.is_empty() {
+                // Mounted or read whole: any keys will do.
+                return format!("{name} (for {})", uses.join("; "));
+            }
             format!("{name}: keys {} (for {})", keys.join(", "), uses.join("; "))
         })
         .collect()
@@ -185,7 +195,77 @@ pub fn of(spec: &Spec) -> Prerequisites {
     }
     store_api(spec, &mut p);
     storage_classes(spec, &mut p);
+    extras(spec, &mut p);
     p
+}
+
+/// The Secrets and ConfigMaps the user's extras mount or read variables from.
+fn extras(spec: &Spec, p: &mut Prerequisites) {
+    for (path, extras) in spec.extras() {
+        let used_for = format!("`{path}`");
+        let (secrets, config_maps) = references(extras);
+        for (name, keys) in secrets {
+            p.secret(name, &keys, &used_for);
+        }
+        for (name, keys) in config_maps {
+            p.config_map(name, &keys, &used_for);
+        }
+    }
+}
+
+/// The Secrets and the ConfigMaps `extras` need, each with the keys read: none when mounted
+/// or read whole. Optional ones aside: the pods start without them.
+type References<'a> = Vec<(&'a str, Vec<&'a str>)>;
+fn references(extras: &Extras) -> (References<'_>, References<'_>) {
+    let required = |optional: Option<bool>| optional != Some(true);
+    fn keys(items: &Option<Vec<core::KeyToPath>>) -> Vec<&str> {
+        items.iter().flatten().map(|i| i.key.as_str()).collect()
+    }
+    let (mut secrets, mut config_maps) = (Vec::new(), Vec::new());
+    for v in &extras.volumes {
+        if let Some(s) = &v.secret
+            && required(s.optional)
+        {
+            secrets.push((s.secret_name.as_deref().unwrap_or_default(), keys(&s.items)));
+        }
+        if let Some(c) = &v.config_map
+            && required(c.optional)
+        {
+            config_maps.push((c.name.as_str(), keys(&c.items)));
+        }
+    }
+    let containers = &extras.containers;
+    let env = containers.iter().flat_map(|c| c.env.iter().flatten());
+    for from in extras
+        .env
+        .iter()
+        .chain(env)
+        .filter_map(|e| e.value_from.as_ref())
+    {
+        if let Some(r) = &from.secret_key_ref
+            && required(r.optional)
+        {
+            secrets.push((r.name.as_str(), vec![r.key.as_str()]));
+        }
+        if let Some(r) = &from.config_map_key_ref
+            && required(r.optional)
+        {
+            config_maps.push((r.name.as_str(), vec![r.key.as_str()]));
+        }
+    }
+    for source in containers.iter().flat_map(|c| c.env_from.iter().flatten()) {
+        if let Some(r) = &source.secret_ref
+            && required(r.optional)
+        {
+            secrets.push((r.name.as_str(), Vec::new()));
+        }
+        if let Some(r) = &source.config_map_ref
+            && required(r.optional)
+        {
+            config_maps.push((r.name.as_str(), Vec::new()));
+        }
+    }
+    (secrets, config_maps)
 }
 
 /// The certificates of gRPC between clusters: the Store API's server certificate, with

@@ -24,6 +24,10 @@ pub struct Stack<'a> {
     /// `metadata.name` of the config: the `app.kubernetes.io/instance` of every object.
     pub instance: &'a str,
     pub templates: &'a Templates,
+    /// The config's own `metadata.labels` and `metadata.annotations`, which every object
+    /// carries (see [`Stack::stamp`]).
+    labels: &'a BTreeMap<String, String>,
+    annotations: BTreeMap<&'a str, &'a str>,
 }
 
 impl<'a> Stack<'a> {
@@ -33,6 +37,57 @@ impl<'a> Stack<'a> {
             namespace: config.spec.namespace.as_str(),
             instance: config.metadata.name.as_str(),
             templates,
+            labels: &config.metadata.labels,
+            annotations: config
+                .metadata
+                .annotations
+                .iter()
+                .filter(|(key, _)| !is_tooling_annotation(key))
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
+        }
+    }
+
+    /// Adds the config's labels and annotations to a rendered object's metadata, under its
+    /// own: validation refuses the keys stackgen sets, so none is replaced. Only the
+    /// object's metadata: selectors stay what they were, and pod templates too, so a
+    /// label on the config rolls no pod (`defaults.pod.podLabels` is how pods get some).
+    pub fn stamp(&self, object: &mut serde_json::Value) {
+        if self.labels.is_empty() && self.annotations.is_empty() {
+            return;
+        }
+        let Some(metadata) = object
+            .get_mut("metadata")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            return;
+        };
+        let pairs = [
+            (
+                "labels",
+                self.labels
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "annotations",
+                self.annotations.iter().map(|(k, v)| (*k, *v)).collect(),
+            ),
+        ];
+        for (field, pairs) in pairs {
+            if pairs.is_empty() {
+                continue;
+            }
+            let map = metadata
+                .entry(field)
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            if let Some(map) = map.as_object_mut() {
+                for (key, value) in pairs {
+                    map.entry(key)
+                        .or_insert_with(|| serde_json::Value::String(value.to_owned()));
+                }
+            }
         }
     }
 
@@ -146,10 +201,74 @@ impl<'a> Stack<'a> {
     }
 }
 
+/// Annotations kustomize and kpt put on the config they pass a function: they describe the
+/// config file (its path, index, that it is local), not the objects rendered from it, and
+/// `config.kubernetes.io/local-config` on every object would make kustomize drop them all.
+pub fn is_tooling_annotation(key: &str) -> bool {
+    [
+        "config.kubernetes.io/",
+        "internal.config.kubernetes.io/",
+        "config.k8s.io/",
+        "kustomize.config.k8s.io/",
+    ]
+    .iter()
+    .any(|prefix| key.starts_with(prefix))
+}
+
 fn is_label_value(s: &str) -> bool {
     s.len() <= 63
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::model::MonitoringStack;
+
+    #[test]
+    fn the_configs_metadata_goes_on_every_object_and_nowhere_else() {
+        let mut config = MonitoringStack::default();
+        config.spec.ingress.basic_auth_secret = Some("auth".parse().unwrap());
+        let metadata = &mut config.metadata;
+        metadata
+            .labels
+            .insert("example.com/team".into(), "platform".into());
+        metadata
+            .annotations
+            .insert("example.com/owner".into(), "platform@example.com".into());
+        metadata
+            .annotations
+            .insert("config.kubernetes.io/local-config".into(), "true".into());
+        let objects = crate::render::render(&config).expect("renders");
+        for o in &objects {
+            let meta = &o.value["metadata"];
+            assert_eq!(
+                meta["labels"]["example.com/team"],
+                "platform",
+                "{}",
+                o.name()
+            );
+            assert_eq!(
+                meta["annotations"]["example.com/owner"],
+                "platform@example.com",
+                "{}",
+                o.name()
+            );
+            assert!(
+                meta["annotations"]
+                    .get("config.kubernetes.io/local-config")
+                    .is_none()
+            );
+            let text = o.value["spec"].to_string();
+            assert!(!text.contains("example.com/team"), "{}: {text}", o.name());
+        }
+        // The ingress keeps its own annotations beside the user's.
+        let ingress = crate::render::testing::find(&objects, "Ingress", "monitoring-ingress");
+        assert_eq!(
+            ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/auth-type"],
+            "basic"
+        );
+    }
 }

@@ -9,24 +9,24 @@ use crate::config::{Document, Inputs};
 
 /// The config whose `spec` is `spec` (YAML, unindented), through the real loader.
 pub fn config(spec: &str) -> MonitoringStack {
-    let mut text =
-        String::from("apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nspec:\n");
-    for line in spec.lines() {
-        text.push_str("  ");
-        text.push_str(line);
-        text.push('\n');
+    match load(spec) {
+        Ok(loaded) => loaded.config,
+        Err(rejected) => panic!("config was rejected: {:#?}", rejected.diagnostics),
     }
-    let inputs = Inputs {
+}
+
+fn load(spec: &str) -> Result<crate::config::Loaded, crate::config::Rejected> {
+    let text = format!(
+        "apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nspec:\n{}",
+        spec.lines().map(|l| format!("  {l}\n")).collect::<String>()
+    );
+    crate::config::load(&Inputs {
         documents: vec![Document {
             name: "t.yaml".into(),
             text,
         }],
         ..Inputs::default()
-    };
-    match crate::config::load(&inputs) {
-        Ok(loaded) => loaded.config,
-        Err(rejected) => panic!("config was rejected: {:#?}", rejected.diagnostics),
-    }
+    })
 }
 
 /// The object of `kind` named `name`.
@@ -36,4 +36,17 @@ pub fn find<'a>(objects: &'a [Object], kind: &str, name: &str) -> &'a Json {
         .find(|o| o.kind() == kind && o.name() == name)
         .unwrap_or_else(|| panic!("no {kind} {name}"))
         .value
+}
+
+/// The errors loading the config whose `spec` is `spec` reports, as (path, message).
+pub fn errors(spec: &str) -> Vec<(String, String)> {
+    match load(spec) {
+        Ok(_) => Vec::new(),
+        Err(rejected) => rejected
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.is_error())
+            .map(|d| (d.path.unwrap_or_default(), d.message))
+            .collect(),
+    }
 }

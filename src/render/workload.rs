@@ -11,10 +11,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::Serialize;
 
+use super::extras::{self, Finding, Request};
 use super::stack::{Labels, STORE_API_LABEL, Stack};
 use crate::config::facts::POD_ENV;
 use crate::config::model::{
-    LogLevel, PodSettings, ResourceAmounts, Resources, SpreadAcross, Storage,
+    Extras, LogLevel, PodSecurity, PodSettings, ResourceAmounts, Resources, SpreadAcross, Storage,
 };
 use crate::config::types::ImageRef;
 
@@ -107,6 +108,9 @@ pub struct Workload {
     /// Whether a PodDisruptionBudget (maxUnavailable 1) guards it.
     #[serde(skip)]
     pub budget: bool,
+    /// What the user's extras would break (see [`extras::apply`]).
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
 }
 
 /// A component's ServiceAccount: its cloud-identity annotations and whether pods get a token.
@@ -146,6 +150,9 @@ pub struct Pod<'a> {
     /// The user's placement and metadata of the component's pods (`spec.<component>.pod`),
     /// applied over `spec.defaults.pod` by `build`.
     pub settings: &'a PodSettings,
+    /// The user's escape hatches (`spec.<component>.extra`), applied last by `build`, over
+    /// everything stackgen wrote.
+    extras: Vec<Request<'a>>,
 }
 
 impl<'a> Pod<'a> {
@@ -173,7 +180,18 @@ impl<'a> Pod<'a> {
             run_as: None,
             extra: core::PodSpec::default(),
             settings,
+            extras: Vec::new(),
         }
+    }
+
+    /// Adds the user's `extras` (at `path` in the config) to the pods, with the flags,
+    /// variables and mounts going to `container`.
+    pub fn extra(&mut self, container: &'a str, extras: &'a Extras, path: &'static str) {
+        self.extras.push(Request {
+            container,
+            extras,
+            path,
+        });
     }
 
     /// Marks the pods as Store API servers, which Query discovers.
@@ -202,12 +220,24 @@ impl<'a> Pod<'a> {
         let mut spec = core::PodSpec {
             service_account_name: Some(self.name.to_owned()),
             automount_service_account_token: Some(self.automount_token),
-            security_context: Some(pod_security_context(self.run_as.unwrap_or(NOBODY))),
+            security_context: Some(pod_security_context(
+                self.run_as.unwrap_or(NOBODY),
+                user.security_context.clone().unwrap_or_default(),
+            )),
             topology_spread_constraints: some(spread(&selector, self.replicas, ha.spread_across)),
             containers: self.containers,
             volumes: some(self.volumes),
             ..self.extra
         };
+        let claims: Vec<String> = self
+            .claims
+            .iter()
+            .filter_map(|c| c.metadata.name.clone())
+            .collect();
+        let mut findings = Vec::new();
+        for request in self.extras {
+            extras::apply(&mut spec, &claims, request, &mut findings);
+        }
         place(&mut spec, user);
         pull(&mut spec, &stack.spec.images);
         Workload {
@@ -236,6 +266,7 @@ impl<'a> Pod<'a> {
                 automount: self.automount_token,
             },
             budget: self.replicas > 1 && ha.pod_disruption_budgets,
+            findings,
         }
     }
 }
@@ -299,12 +330,20 @@ pub fn some<T>(items: Vec<T>) -> Option<Vec<T>> {
     (!items.is_empty()).then_some(items)
 }
 
-fn pod_security_context(uid: i64) -> core::PodSecurityContext {
+/// Non-root with the runtime's seccomp profile, always; the ids are `uid` unless the user
+/// sets their own or leaves them to the platform.
+fn pod_security_context(uid: i64, user: PodSecurity) -> core::PodSecurityContext {
+    let fixed = |own: Option<u32>| (!user.platform_ids()).then(|| own.map_or(uid, i64::from));
     core::PodSecurityContext {
         run_as_non_root: Some(true),
-        run_as_user: Some(uid),
-        run_as_group: Some(uid),
-        fs_group: Some(uid),
+        run_as_user: fixed(user.run_as_user),
+        run_as_group: fixed(user.run_as_group),
+        fs_group: fixed(user.fs_group),
+        fs_group_change_policy: user.fs_group_change_policy.map(|p| p.as_str().to_owned()),
+        supplemental_groups: user
+            .supplemental_groups
+            .map(|groups| groups.into_iter().map(i64::from).collect()),
+        se_linux_options: user.se_linux_options,
         seccomp_profile: Some(core::SeccompProfile {
             type_: "RuntimeDefault".to_owned(),
             ..core::SeccompProfile::default()
@@ -314,7 +353,7 @@ fn pod_security_context(uid: i64) -> core::PodSecurityContext {
 }
 
 /// The restricted container security context, written once and used by every container.
-fn restricted() -> core::SecurityContext {
+pub(super) fn restricted() -> core::SecurityContext {
     core::SecurityContext {
         allow_privilege_escalation: Some(false),
         read_only_root_filesystem: Some(true),
@@ -621,5 +660,55 @@ mod registry_tests {
             serde_json::to_string(&objects.iter().map(|o| &o.value).collect::<Vec<_>>()).unwrap();
         assert!(text.contains("\"quay.io/thanos/thanos:v0.39.2\""));
         assert!(!text.contains("imagePullPolicy"));
+    }
+}
+
+#[cfg(test)]
+mod security_tests {
+    use crate::render::testing::{config, find};
+
+    /// OpenShift's restricted-v2: no ids anywhere, the rest of the restricted profile kept;
+    /// a component can take fixed ids back.
+    #[test]
+    fn platform_ids_leave_every_id_out_and_keep_the_profile() {
+        let config = config(
+            "defaults: {pod: {securityContext: {ids: platform, fsGroupChangePolicy: OnRootMismatch}}}\nthanos: {store: {indexCache: {memcached: {}}}}\nmemcached: {pod: {securityContext: {ids: stackgen}}}",
+        );
+        let objects = crate::render::render(&config).expect("renders");
+        let mut pods = 0;
+        for o in &objects {
+            let Some(pod) = o.value.pointer("/spec/template/spec") else {
+                continue;
+            };
+            let sc = &pod["securityContext"];
+            assert_eq!(sc["runAsNonRoot"], true, "{}", o.name());
+            assert_eq!(sc["seccompProfile"]["type"], "RuntimeDefault");
+            assert_eq!(sc["fsGroupChangePolicy"], "OnRootMismatch");
+            if o.name() == "memcached" {
+                assert_eq!(sc["runAsUser"], 11211);
+                continue;
+            }
+            pods += 1;
+            for id in ["runAsUser", "runAsGroup", "fsGroup"] {
+                assert!(sc.get(id).is_none(), "{} sets {id}", o.name());
+            }
+        }
+        assert!(pods > 5, "{pods}");
+    }
+
+    #[test]
+    fn fixed_ids_replace_nobody_for_one_component() {
+        let config = config(
+            "grafana: {pod: {securityContext: {runAsUser: 472, fsGroup: 472, supplementalGroups: [5000]}}}",
+        );
+        let objects = crate::render::render(&config).expect("renders");
+        let sc =
+            &find(&objects, "Deployment", "grafana")["spec"]["template"]["spec"]["securityContext"];
+        assert_eq!(sc["runAsUser"], 472);
+        assert_eq!(sc["runAsGroup"], 65534);
+        assert_eq!(sc["fsGroup"], 472);
+        assert_eq!(sc["supplementalGroups"], serde_json::json!([5000]));
+        let other = &find(&objects, "Deployment", "thanos-querier")["spec"]["template"]["spec"]["securityContext"];
+        assert_eq!(other["runAsUser"], 65534);
     }
 }

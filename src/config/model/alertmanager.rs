@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::PodSettings;
+use super::{Extras, PodSettings};
 
 use super::{LogLevel, Resources, SecretKeyRef, Storage};
 use crate::config::types::{Duration, LabelName};
@@ -30,12 +30,16 @@ pub struct Alertmanager {
     /// Placement and metadata of its pods, over `spec.defaults.pod`.
     #[serde(skip_serializing_if = "PodSettings::is_empty")]
     pub pod: PodSettings,
+    /// Flags, environment, volumes and containers added to what stackgen writes.
+    #[serde(skip_serializing_if = "Extras::is_empty")]
+    pub extra: Extras,
 }
 
 impl Default for Alertmanager {
     fn default() -> Self {
         Self {
             pod: PodSettings::default(),
+            extra: Extras::default(),
             enabled: true,
             replicas: 3,
             receivers: vec![Receiver {

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::PodSettings;
+use super::{Extras, PodSettings};
 
 use super::{Resources, SecretKeyRef, Storage};
 use crate::config::types::Dns1123Label;
@@ -34,6 +34,9 @@ pub struct Grafana {
     /// Placement and metadata of its pods, over `spec.defaults.pod`.
     #[serde(skip_serializing_if = "PodSettings::is_empty")]
     pub pod: PodSettings,
+    /// Flags, environment, volumes and containers added to what stackgen writes.
+    #[serde(skip_serializing_if = "Extras::is_empty")]
+    pub extra: Extras,
 }
 
 /// Grafana's shared database.
@@ -48,6 +51,7 @@ impl Default for Grafana {
     fn default() -> Self {
         Self {
             pod: PodSettings::default(),
+            extra: Extras::default(),
             enabled: true,
             replicas: 1,
             dashboards: vec![Dashboard::Cluster, Dashboard::Nodes],

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::PodSettings;
+use super::{Extras, PodSettings};
 
 use super::Resources;
 use crate::config::types::Bytes;
@@ -28,12 +28,16 @@ pub struct Memcached {
     /// Placement and metadata of its pods, over `spec.defaults.pod`.
     #[serde(skip_serializing_if = "PodSettings::is_empty")]
     pub pod: PodSettings,
+    /// Flags, environment, volumes and containers added to what stackgen writes.
+    #[serde(skip_serializing_if = "Extras::is_empty")]
+    pub extra: Extras,
 }
 
 impl Default for Memcached {
     fn default() -> Self {
         Self {
             pod: PodSettings::default(),
+            extra: Extras::default(),
             replicas: 3,
             max_memory: Bytes::lit("1GiB"),
             resources: Resources::new("100m", "1280Mi", "1536Mi"),

@@ -8,6 +8,7 @@
 mod alertmanager;
 mod cache;
 mod common;
+mod extras;
 mod grafana;
 mod ingress;
 mod memcached;
@@ -32,6 +33,7 @@ pub use cache::{Cache, InMemoryCache, MemcachedCache};
 pub use common::{
     Component, ConfigMapKeyRef, LogLevel, ResourceAmounts, Resources, SecretKeyRef, Storage,
 };
+pub use extras::{Extras, flag_name};
 pub use grafana::{Dashboard, Grafana, GrafanaDatabase};
 pub use ingress::{Expose, Ingress, Tls};
 pub use memcached::Memcached;
@@ -39,7 +41,7 @@ pub use object_storage::{
     Azure, BucketLookupType, CaBundle, ObjectStorage, Provider, S3, Sse, SseType, WorkloadIdentity,
 };
 pub use placement::{HighAvailability, NetworkPolicies, SpreadAcross};
-pub use pod::{Defaults, PodSettings};
+pub use pod::{Defaults, FsGroupChangePolicy, IdSource, PodSecurity, PodSettings};
 pub use prometheus::{Prometheus, Rule, RuleFile, RuleGroup};
 pub use query_frontend::QueryFrontend;
 pub use store_api::{GrpcTls, StoreApi, StoreApiExpose, TlsMode};
@@ -85,10 +87,13 @@ impl Default for MonitoringStack {
 pub struct Metadata {
     /// Name of this stack; the `app.kubernetes.io/instance` label of every object.
     pub name: Dns1123Label,
-    /// Annotations, kept for kustomize and KRM tooling; not rendered.
+    /// Annotations of every rendered object (not of its pods: `defaults.pod.podAnnotations`).
+    /// kustomize's and kpt's own (`config.kubernetes.io/*` …) describe this file and are
+    /// left out.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
-    /// Labels, kept for kustomize and KRM tooling; not rendered.
+    /// Labels of every rendered object, never in a selector (nor on its pods:
+    /// `defaults.pod.podLabels`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
 }

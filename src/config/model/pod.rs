@@ -58,6 +58,98 @@ pub struct PodSettings {
     /// Spread constraints appended to stackgen's own (one replica per node or zone).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub topology_spread_constraints: Option<Vec<core::TopologySpreadConstraint>>,
+    /// The ids the pods run as, within the restricted profile: every container stays
+    /// non-root, with no privilege escalation, no capabilities and a read-only root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_context: Option<PodSecurity>,
+}
+
+/// The user and groups of a component's pods. Fields merge one by one over the defaults'.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct PodSecurity {
+    /// Who picks the uid, gid and fsGroup. `stackgen` (the default): fixed ids, 65534
+    /// (nobody) unless set below, so volumes are writable on any cluster. `platform`: none
+    /// is written and the platform assigns them, as OpenShift's `restricted-v2`
+    /// SecurityContextConstraints require (it refuses ids outside the namespace's range).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ids: Option<IdSource>,
+    /// The uid of every container (not 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub run_as_user: Option<u32>,
+    /// The primary gid of every container (not 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub run_as_group: Option<u32>,
+    /// The group that owns the volumes (not 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub fs_group: Option<u32>,
+    /// `OnRootMismatch` skips re-owning a large volume whose root is already right, which
+    /// speeds up Prometheus's restarts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fs_group_change_policy: Option<FsGroupChangePolicy>,
+    /// More groups of every container.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supplemental_groups: Option<Vec<u32>>,
+    /// SELinux context of the pods.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub se_linux_options: Option<core::SELinuxOptions>,
+}
+
+/// Who assigns the pods' ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum IdSource {
+    /// stackgen writes them.
+    Stackgen,
+    /// The platform assigns them (OpenShift's SCCs).
+    Platform,
+}
+
+/// When the kubelet re-owns a volume for `fsGroup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum FsGroupChangePolicy {
+    /// Only when the volume's root has another owner or mode.
+    OnRootMismatch,
+    /// On every mount.
+    Always,
+}
+
+impl FsGroupChangePolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FsGroupChangePolicy::OnRootMismatch => "OnRootMismatch",
+            FsGroupChangePolicy::Always => "Always",
+        }
+    }
+}
+
+impl PodSecurity {
+    /// `self` (the defaults') with each field `component` sets replacing it.
+    fn overridden_by(&self, component: &Self) -> Self {
+        fn pick<T: Clone>(base: &Option<T>, over: &Option<T>) -> Option<T> {
+            over.clone().or_else(|| base.clone())
+        }
+        Self {
+            ids: pick(&self.ids, &component.ids),
+            run_as_user: pick(&self.run_as_user, &component.run_as_user),
+            run_as_group: pick(&self.run_as_group, &component.run_as_group),
+            fs_group: pick(&self.fs_group, &component.fs_group),
+            fs_group_change_policy: pick(
+                &self.fs_group_change_policy,
+                &component.fs_group_change_policy,
+            ),
+            supplemental_groups: pick(&self.supplemental_groups, &component.supplemental_groups),
+            se_linux_options: pick(&self.se_linux_options, &component.se_linux_options),
+        }
+    }
+
+    /// The platform assigns the ids.
+    pub fn platform_ids(&self) -> bool {
+        self.ids == Some(IdSource::Platform)
+    }
 }
 
 impl PodSettings {
@@ -102,6 +194,10 @@ impl PodSettings {
                 &self.topology_spread_constraints,
                 &component.topology_spread_constraints,
             ),
+            security_context: match (&self.security_context, &component.security_context) {
+                (Some(base), Some(over)) => Some(base.overridden_by(over)),
+                (base, over) => pick(base, over),
+            },
         }
     }
 }

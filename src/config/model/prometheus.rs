@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::PodSettings;
+use super::{Extras, PodSettings};
 
 use super::{LogLevel, Resources, Storage};
 use crate::config::types::{Duration, LabelName};
@@ -57,12 +57,21 @@ pub struct Prometheus {
     /// Placement and metadata of its pods, over `spec.defaults.pod`.
     #[serde(skip_serializing_if = "PodSettings::is_empty")]
     pub pod: PodSettings,
+    /// Flags, environment, volumes and containers added to what stackgen writes.
+    #[serde(skip_serializing_if = "Extras::is_empty")]
+    pub extra: Extras,
+    /// Flags, environment and mounts added to the Thanos sidecar container (volumes and
+    /// containers go under `extra`).
+    #[serde(skip_serializing_if = "Extras::is_empty")]
+    pub sidecar_extra: Extras,
 }
 
 impl Default for Prometheus {
     fn default() -> Self {
         Self {
             pod: PodSettings::default(),
+            extra: Extras::default(),
+            sidecar_extra: Extras::default(),
             enabled: true,
             replicas: 3,
             shards: 1,

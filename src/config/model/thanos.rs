@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::PodSettings;
+use super::{Extras, PodSettings};
 
 use super::{Cache, GrpcTls, LogLevel, QueryFrontend, Resources, RuleFile, Storage, StoreShards};
 use crate::config::types::{Duration, Endpoint, LabelName};
@@ -49,12 +49,16 @@ pub struct Query {
     /// Placement and metadata of its pods, over `spec.defaults.pod`.
     #[serde(skip_serializing_if = "PodSettings::is_empty")]
     pub pod: PodSettings,
+    /// Flags, environment, volumes and containers added to what stackgen writes.
+    #[serde(skip_serializing_if = "Extras::is_empty")]
+    pub extra: Extras,
 }
 
 impl Default for Query {
     fn default() -> Self {
         Self {
             pod: PodSettings::default(),
+            extra: Extras::default(),
             replicas: 2,
             remote_endpoints: Vec::new(),
             remote_tls: GrpcTls::named("thanos-grpc-client-tls"),
@@ -95,6 +99,9 @@ pub struct Store {
     /// Placement and metadata of its pods, over `spec.defaults.pod`.
     #[serde(skip_serializing_if = "PodSettings::is_empty")]
     pub pod: PodSettings,
+    /// Flags, environment, volumes and containers added to what stackgen writes.
+    #[serde(skip_serializing_if = "Extras::is_empty")]
+    pub extra: Extras,
 }
 
 impl Store {
@@ -106,6 +113,7 @@ impl Default for Store {
     fn default() -> Self {
         Self {
             pod: PodSettings::default(),
+            extra: Extras::default(),
             enabled: true,
             replicas: 2,
             storage: Storage::sized("10Gi"),
@@ -142,12 +150,16 @@ pub struct Compact {
     /// Placement and metadata of its pods, over `spec.defaults.pod`.
     #[serde(skip_serializing_if = "PodSettings::is_empty")]
     pub pod: PodSettings,
+    /// Flags, environment, volumes and containers added to what stackgen writes.
+    #[serde(skip_serializing_if = "Extras::is_empty")]
+    pub extra: Extras,
 }
 
 impl Default for Compact {
     fn default() -> Self {
         Self {
             pod: PodSettings::default(),
+            extra: Extras::default(),
             enabled: true,
             replicas: 1,
             downsampling: true,
@@ -205,12 +217,16 @@ pub struct Ruler {
     /// Placement and metadata of its pods, over `spec.defaults.pod`.
     #[serde(skip_serializing_if = "PodSettings::is_empty")]
     pub pod: PodSettings,
+    /// Flags, environment, volumes and containers added to what stackgen writes.
+    #[serde(skip_serializing_if = "Extras::is_empty")]
+    pub extra: Extras,
 }
 
 impl Default for Ruler {
     fn default() -> Self {
         Self {
             pod: PodSettings::default(),
+            extra: Extras::default(),
             enabled: true,
             replicas: 2,
             replica_label: LabelName::lit("rule_replica"),

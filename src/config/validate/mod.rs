@@ -5,10 +5,12 @@
 mod alertmanager;
 mod caches;
 mod endpoints;
+mod extras;
 mod grafana;
 mod images;
 mod ingress;
 mod labels;
+mod metadata;
 mod object_storage;
 mod pods;
 mod replicas;
@@ -102,6 +104,14 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     values::secret_keys_are_file_names(spec, &mut f);
     values::hosts_fit_in_dns(spec, &mut f);
     pods::pod_settings_are_well_formed(spec, &mut f);
+    pods::platform_ids_are_not_also_fixed(spec, &mut f);
+    extras::extras_are_well_formed(spec, &mut f);
+    metadata::metadata_is_well_formed(&config.metadata, &mut f);
+    // Telling a flag of the user's from one stackgen writes takes building the pods, which
+    // only a config that broke no other rule can do safely.
+    if !f.out.iter().any(Diagnostic::is_error) {
+        extras::extras_fit(config, &mut f);
+    }
     f.out
 }
 

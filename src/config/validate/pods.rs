@@ -67,6 +67,39 @@ pub(super) fn pod_settings_are_well_formed(spec: &Spec, f: &mut Findings) {
     }
 }
 
+/// `ids: platform` leaves every id to the platform, so an id set beside it, in the same
+/// section or in the defaults it merges over, would be dropped without a word.
+pub(super) fn platform_ids_are_not_also_fixed(spec: &Spec, f: &mut Findings) {
+    let [(defaults_path, defaults), components @ ..] = sections(spec);
+    let mut reported = std::collections::BTreeSet::new();
+    for (path, pod) in components {
+        let merged = defaults.overridden_by(pod);
+        let Some(security) = merged.security_context.filter(|s| s.platform_ids()) else {
+            continue;
+        };
+        let own = pod.security_context.clone().unwrap_or_default();
+        let ids = [
+            ("runAsUser", security.run_as_user, own.run_as_user),
+            ("runAsGroup", security.run_as_group, own.run_as_group),
+            ("fsGroup", security.fs_group, own.fs_group),
+        ];
+        for (field, merged, own) in ids {
+            if merged.is_none() {
+                continue;
+            }
+            let at = if own.is_some() { path } else { defaults_path };
+            let at = format!("{at}.securityContext.{field}");
+            if reported.insert(at.clone()) {
+                f.error(
+                    &at,
+                    format!("is set, but `ids: platform` leaves the ids of {path}'s pods to the platform"),
+                    "remove it for the platform to assign the ids (OpenShift's restricted-v2), or set `ids: stackgen` in the same section",
+                );
+            }
+        }
+    }
+}
+
 /// Kubernetes' rules for label (and annotation) keys, and for label values.
 pub(super) fn keys_and_values(
     f: &mut Findings,
@@ -141,6 +174,47 @@ mod tests {
             Severity::Error,
             "spec.grafana.pod.podLabels.thanos-store-api",
             "is a label stackgen sets",
+        );
+    }
+
+    #[test]
+    fn platform_ids_beside_fixed_ids_are_refused_where_they_are_set() {
+        let ds = diagnostics(
+            "
+            defaults: {pod: {securityContext: {ids: platform, fsGroup: 2000}}}
+            grafana: {pod: {securityContext: {runAsUser: 472}}}
+            memcached: {pod: {securityContext: {ids: stackgen, runAsUser: 11211}}}
+            ",
+        );
+        expect(
+            &ds,
+            Severity::Error,
+            "spec.grafana.pod.securityContext.runAsUser",
+            "`ids: platform` leaves the ids of spec.grafana.pod's pods to the platform",
+        );
+        expect(
+            &ds,
+            Severity::Error,
+            "spec.defaults.pod.securityContext.fsGroup",
+            "`ids: platform`",
+        );
+        assert!(
+            !ds.iter().any(|d| d
+                .path
+                .as_deref()
+                .is_some_and(|p| p.starts_with("spec.memcached"))),
+            "{ds:#?}"
+        );
+    }
+
+    #[test]
+    fn root_ids_are_refused() {
+        let ds = diagnostics("prometheus: {pod: {securityContext: {runAsUser: 0}}}");
+        expect(
+            &ds,
+            Severity::Error,
+            "spec.prometheus.pod.securityContext.runAsUser",
+            "",
         );
     }
 

@@ -71,6 +71,7 @@ pub fn part(stack: &Stack) -> Result<Part, RenderError> {
     main.liveness_probe = Some(http_probe("/-/healthy", HTTP, 10, None));
     main.readiness_probe = Some(http_probe("/-/ready", HTTP, 5, None));
     pod.containers.push(main);
+    pod.extra(NAME, &a.extra, "spec.alertmanager.extra");
     let w = pod.build(stack, Some(CLUSTER), true);
 
     let mut part = Part::new(NAME);

@@ -47,6 +47,7 @@ pub fn part(stack: &Stack, bucket: &Bucket) -> Part {
     main.env = some(env);
     main.volume_mounts = Some(mounts);
     pod.containers.push(main);
+    pod.extra("thanos-compact", &c.extra, "spec.thanos.compact.extra");
     let w = pod.build(stack, Some(name), false);
 
     let mut part = Part::new(name);

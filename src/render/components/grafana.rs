@@ -207,6 +207,7 @@ fn workload(stack: &Stack, files: &Provisioning) -> Workload {
     main.liveness_probe = Some(http_probe("/api/health", HTTP, 10, None));
     main.readiness_probe = Some(http_probe("/api/health", HTTP, 5, None));
     pod.containers.push(main);
+    pod.extra(NAME, &g.extra, "spec.grafana.extra");
     let mut w = pod.build(stack, None, false);
     w.recreate = g.storage.persistent;
     w

@@ -59,6 +59,7 @@ pub fn part(stack: &Stack) -> Part {
     let mut pod = Pod::new(NAME, "exporter", image, 1, &k.pod);
     pod.automount_token = true;
     pod.containers.push(main);
+    pod.extra(NAME, &k.extra, "spec.kubeStateMetrics.extra");
     let w = pod.build(stack, None, false);
 
     let mut part = Part::new(NAME);

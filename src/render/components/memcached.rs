@@ -127,6 +127,7 @@ pub fn part(stack: &Stack) -> Part {
     exporter.liveness_probe = Some(tcp_probe(METRICS, 10, None));
     exporter.readiness_probe = Some(tcp_probe(METRICS, 5, None));
     pod.containers.push(exporter);
+    pod.extra(NAME, &m.extra, "spec.memcached.extra");
     let w = pod.build(stack, Some(NAME), true);
 
     let mut part = Part::new(NAME);

@@ -49,6 +49,7 @@ pub fn part(stack: &Stack) -> Part {
         }]),
         ..core::PodSpec::default()
     };
+    pod.extra(NAME, &n.extra, "spec.nodeExporter.extra");
     let w = pod.build(stack, None, false);
 
     let mut part = Part::new(NAME);

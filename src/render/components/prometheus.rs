@@ -388,6 +388,12 @@ fn workload(stack: &Stack, buckets: &Buckets, shard: &Shard) -> Workload {
     pod.containers = vec![prometheus];
     // Time to finish writing the head block and let the sidecar see it.
     pod.extra.termination_grace_period_seconds = Some(600);
+    pod.extra(NAME, &p.extra, "spec.prometheus.extra");
+    pod.extra(
+        "thanos-sidecar",
+        &p.sidecar_extra,
+        "spec.prometheus.sidecarExtra",
+    );
     pod.build(stack, Some(&shard.name), true)
 }
 

@@ -89,6 +89,7 @@ fn pod<'a>(stack: &Stack<'a>, (name, component): (&'a str, &'a str), args: Vec<S
         &q.resources,
         args,
     ));
+    pod.extra("thanos-query", &q.extra, "spec.thanos.query.extra");
     pod
 }
 

@@ -82,6 +82,11 @@ pub fn part(stack: &Stack) -> Part {
     c.liveness_probe = Some(http_probe("/-/healthy", HTTP, 30, Some(4)));
     c.readiness_probe = Some(http_probe("/-/ready", HTTP, 5, Some(20)));
     pod.containers.push(c);
+    pod.extra(
+        "thanos-query-frontend",
+        &qf.extra,
+        "spec.thanos.queryFrontend.extra",
+    );
     let w = pod.build(stack, None, false);
 
     let mut part = Part::new(NAME);

@@ -47,6 +47,7 @@ pub fn part(stack: &Stack, buckets: &Buckets) -> Result<Part, RenderError> {
     main.env = Some(env);
     main.volume_mounts = Some(mounts);
     pod.containers.push(main);
+    pod.extra("thanos-rule", &r.extra, "spec.thanos.ruler.extra");
     let w = pod.build(stack, Some(NAME), true);
 
     let mut part = Part::new(NAME);

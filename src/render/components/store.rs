@@ -176,6 +176,7 @@ fn workload(stack: &Stack, bucket: &Bucket, name: &'static str, share: Share) ->
     main.liveness_probe = Some(http_probe("/-/healthy", thanos::HTTP, 30, Some(8)));
     pod.containers.push(main);
     // Every shard's pods are named under the discovery Service, which governs them all.
+    pod.extra("thanos-store", &s.extra, "spec.thanos.store.extra");
     pod.build(stack, Some(name), true)
 }
 
