@@ -37,6 +37,11 @@ pub enum Command {
     /// KRM function: read a ResourceList on stdin (functionConfig: a MonitoringStack), write
     /// it back with the stack's objects added (kpt, kustomize --enable-exec).
     Krm,
+    /// Check manifests built from the stack, such as a kustomize overlay's output, against
+    /// the config: the stack's objects still in the namespace it was rendered for, and
+    /// every address, file, selector and traffic flow of the wiring check still resolving.
+    /// Exit 1 naming the problems, 2 on trouble such as an invalid config.
+    Check(CheckArgs),
     /// List what must exist before the stack is applied: the Secrets (and keys) it reads
     /// but does not create, the buckets, storage and ingress classes, the issuer.
     Prerequisites(PrerequisitesArgs),
@@ -139,6 +144,17 @@ pub struct DiffArgs {
     /// Exit 0 even when there are differences.
     #[arg(long)]
     pub exit_zero: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// The manifests: a multi-document YAML file, `-` for stdin (the default), or a
+    /// directory of them (as `diff --against` reads it). Objects that are not the stack's
+    /// (by their `app.kubernetes.io/managed-by` and `instance` labels) are left alone.
+    #[arg(value_name = "MANIFESTS", default_value = "-")]
+    pub manifests: PathBuf,
 }
 
 #[derive(Debug, Args)]

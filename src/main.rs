@@ -22,8 +22,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cli::{
-    Cli, Color, Command, DiffArgs, DiffFormat, Format, InitArgs, InputArgs, PluginCommand,
-    PrerequisitesArgs, RenderArgs,
+    CheckArgs, Cli, Color, Command, DiffArgs, DiffFormat, Format, InitArgs, InputArgs,
+    PluginCommand, PrerequisitesArgs, RenderArgs,
 };
 use stackgen::config::{self, Document, Inputs};
 use stackgen::diagnostic::{Diagnostic, render_all};
@@ -88,6 +88,7 @@ fn run(command: Command) -> anyhow::Result<Status> {
         Command::Profiles => profiles(),
         Command::Krm => krm(),
         Command::Prerequisites(args) => prerequisites(&args),
+        Command::Check(args) => check_manifests(&args),
         Command::Plugin(PluginCommand::Install { dir }) => plugin_install(dir),
         Command::Init(args) => init(&args),
     }
@@ -248,6 +249,38 @@ fn prerequisites(args: &PrerequisitesArgs) -> anyhow::Result<Status> {
     done(text.as_bytes())
 }
 
+fn check_manifests(args: &CheckArgs) -> anyhow::Result<Status> {
+    let Some(valid) = validated(&args.inputs)? else {
+        // Without a valid config there is nothing to check against.
+        return Ok(Status::Trouble);
+    };
+    let items = read::manifests(&args.manifests, "the manifests")?;
+    Ok(report_problems(&stackgen::render::recheck(
+        &valid.config,
+        &items,
+    )))
+}
+
+/// Says what `recheck` found on stderr; failed when it found anything.
+fn report_problems(problems: &[String]) -> Status {
+    for problem in problems {
+        say(&format!("error: {problem}"));
+    }
+    match problems.len() {
+        0 => {
+            say("the manifests hold together");
+            Status::Done
+        }
+        n => {
+            say(&format!(
+                "{n} problem{} in the manifests",
+                if n == 1 { "" } else { "s" }
+            ));
+            Status::Failed
+        }
+    }
+}
+
 fn schema() -> anyhow::Result<Status> {
     let schema = serde_json::to_string_pretty(config::schema())?;
     done(format!("{schema}\n").as_bytes())
@@ -314,10 +347,39 @@ fn exec_plugin() -> ExitCode {
         configs: vec![config.into()],
         ..InputArgs::default()
     };
+    // A generator gets nothing on stdin; a transformer or validator (`validators:` of an
+    // overlay) gets the built resources, and as a validator must give them back unchanged.
+    let resources = if io::stdin().is_terminal() {
+        String::new()
+    } else {
+        match read::stdin("the resources kustomize passed") {
+            Ok(text) => text,
+            Err(e) => return exit(Err(e)),
+        }
+    };
+    if !resources.trim().is_empty() {
+        return exit(validate_overlay(&inputs, &resources));
+    }
     exit(rendered(&inputs).and_then(|rendered| match rendered {
         Some(rendered) => done(stackgen::output::yaml_stream(&rendered.objects).as_bytes()),
         None => Ok(Status::Failed),
     }))
+}
+
+/// The exec plugin as a kustomize validator: the built resources checked against the
+/// config, and given back byte for byte when they hold together.
+fn validate_overlay(inputs: &InputArgs, resources: &str) -> anyhow::Result<Status> {
+    let Some(valid) = validated(inputs)? else {
+        return Ok(Status::Failed);
+    };
+    let items = stackgen::diff::parse_objects(resources)
+        .map_err(|e| anyhow::anyhow!("the resources kustomize passed are not YAML: {e}"))?;
+    let problems = stackgen::render::recheck(&valid.config, &items);
+    if problems.is_empty() {
+        // Silent: kustomize shows a plugin's stderr with its own output.
+        return done(resources.as_bytes());
+    }
+    Ok(report_problems(&problems))
 }
 
 fn invoked_as_plugin() -> bool {

@@ -71,9 +71,15 @@ pub fn stdin(what: &str) -> Result<String> {
 /// directory (every `*.yaml`/`*.yml` below it but `kustomization.yaml`; linked folders are
 /// not followed).
 pub fn against(path: &Path) -> Result<Vec<Json>> {
+    manifests(path, "`--against -`")
+}
+
+/// The objects of a YAML file, stdin (`-`, named `stdin_name` in errors) or a `render -o`
+/// directory, as [`against`] reads them.
+pub fn manifests(path: &Path, stdin_name: &str) -> Result<Vec<Json>> {
     let mut sources = Vec::new();
     if path.as_os_str() == "-" {
-        sources.push(("<stdin>".to_owned(), stdin("`--against -`")?));
+        sources.push(("<stdin>".to_owned(), stdin(stdin_name)?));
     } else if path.is_dir() {
         let mut budget = LIMIT;
         for entry in walk::walk(path)? {

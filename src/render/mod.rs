@@ -13,6 +13,7 @@ mod object;
 pub mod order;
 mod part;
 pub mod prerequisites;
+mod recheck;
 mod stack;
 pub mod templates;
 #[cfg(test)]
@@ -32,6 +33,7 @@ use templates::Templates;
 
 pub use embedded::grafana_variables_to_promql;
 pub use object::{Object, RenderError};
+pub use recheck::recheck;
 pub use stack::is_tooling_annotation;
 
 static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::new);

@@ -326,6 +326,98 @@ fn exec_plugin_production_overlay_changes_only_the_label_and_the_storage() {
     );
 }
 
+/// The overlay's check config is the base's config: the check holds the built stack to the
+/// config it was rendered from.
+#[test]
+fn the_overlays_check_config_is_the_bases() {
+    let read = |path: &str| {
+        let text = std::fs::read_to_string(the_example().join(path)).unwrap();
+        documents(&text, path)
+    };
+    assert_eq!(
+        read("overlays/production/stackgen-check.yaml"),
+        read("base/monitoring-stack.yaml")
+    );
+}
+
+/// kustomize's `namespace:` over the stack moves its objects but not the addresses inside
+/// them. The check at the end of the overlay fails the build, saying to set
+/// `spec.namespace`; `stackgen check` says the same of the built stream; and the config
+/// with `spec.namespace` set, the fix it names, passes both.
+#[test]
+fn an_overlay_that_moves_the_namespace_fails_with_the_fix() {
+    let dir = scratch();
+    let example = example_copy(dir.path());
+    let xdg = dir.path().join("xdg");
+    install_plugin(&xdg);
+    let overlay = example.join("overlays/production");
+    let kustomization = overlay.join("kustomization.yaml");
+    let original = std::fs::read_to_string(&kustomization).unwrap();
+    std::fs::write(&kustomization, format!("namespace: obs\n{original}")).unwrap();
+
+    let out = kustomize_build(&overlay, &xdg);
+    assert!(!out.status.success(), "the build must fail");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    let fix = "Set `spec.namespace: obs` in the MonitoringStack instead";
+    assert!(text(&out.stderr).contains(fix), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr)
+            .contains("rendered for namespace `monitoring`, but its objects were moved to `obs`"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Without the check in the overlay, the build succeeds; `stackgen check` on its output
+    // is the same wiring check.
+    let unchecked = original.replace("transformers:\n  - stackgen-check.yaml\n", "");
+    assert_ne!(unchecked, original);
+    std::fs::write(&kustomization, format!("namespace: obs\n{unchecked}")).unwrap();
+    let built = success(&kustomize_build(&overlay, &xdg), "the unchecked overlay");
+    let moved = dir.path().join("moved.yaml");
+    std::fs::write(&moved, &built).unwrap();
+    let config = overlay.join("stackgen-check.yaml");
+    let out = stackgen(&[
+        "check",
+        "-c",
+        config.to_str().unwrap(),
+        moved.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains(fix), "{}", text(&out.stderr));
+
+    // The fix: the namespace in the config, no `namespace:` in the overlay.
+    let fixed = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("namespace: monitoring", "namespace: obs");
+    std::fs::write(&config, &fixed).unwrap();
+    std::fs::write(
+        example.join("base/monitoring-stack.yaml"),
+        std::fs::read_to_string(example.join("base/monitoring-stack.yaml"))
+            .unwrap()
+            .replace("namespace: monitoring", "namespace: obs"),
+    )
+    .unwrap();
+    std::fs::write(&kustomization, &original).unwrap();
+    let built = success(
+        &kustomize_build(&overlay, &xdg),
+        "the overlay over spec.namespace: obs",
+    );
+    let objects = documents(&built, "the fixed overlay");
+    assert!(objects.iter().all(|o| o["kind"] == "Namespace"
+        || o["metadata"].get("namespace").is_none()
+        || o["metadata"]["namespace"] == "obs"));
+    let fixed_stream = dir.path().join("fixed.yaml");
+    std::fs::write(&fixed_stream, &built).unwrap();
+    let out = stackgen(&[
+        "check",
+        "-c",
+        config.to_str().unwrap(),
+        fixed_stream.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
 #[test]
 fn exec_plugin_invalid_config_fails_the_kustomize_build() {
     let dir = scratch();

@@ -297,3 +297,41 @@ fn prerequisites_refuses_an_invalid_config_with_empty_stdout() {
         .status(1)
         .stdout_is_empty();
 }
+
+/// `stackgen check` reads a stream (here the render itself, on stdin) against the config:
+/// 0 when it holds together, 1 with the problems when it does not, 2 when there is nothing
+/// to check against.
+#[test]
+fn check_exit_codes() {
+    let rendered = Test::new().arg("render").run();
+    rendered.status(0);
+    let stream = rendered.stdout.clone();
+    Test::new()
+        .arg("check")
+        .stdin(stream.clone())
+        .run()
+        .status(0)
+        .stdout_is_empty()
+        .stderr_has("the manifests hold together");
+    // The Store gateway's discovery Service renamed: every Query loses its Store APIs.
+    let broken = stream.replace("name: thanos-store-gateway\n", "name: store\n");
+    assert_ne!(broken, stream);
+    Test::new()
+        .args(["check", "-"])
+        .stdin(broken)
+        .run()
+        .status(1)
+        .stdout_is_empty()
+        .stderr_has("thanos-store-gateway");
+    Test::new()
+        .args(["check", "--set", "thanos.compact.replicas=2"])
+        .stdin(stream)
+        .run()
+        .status(2)
+        .stderr_has("spec.thanos.compact.replicas");
+    Test::new()
+        .args(["check", "missing.yaml"])
+        .run()
+        .status(2)
+        .stderr_has("missing.yaml");
+}
