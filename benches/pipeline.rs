@@ -95,6 +95,7 @@ fn main() {
             .unwrap(),
         }],
         sets: vec!["prometheus.replicas=5".to_owned()],
+        file_root: None,
     };
     let options = Options::default();
     measure("load + validate (profile, file, --set)", 200, || {

@@ -452,6 +452,12 @@ fn inputs(args: &InputArgs) -> anyhow::Result<Inputs> {
         profiles: args.profiles.clone(),
         documents,
         sets: args.sets.clone(),
+        // kustomize hands the exec plugin a temporary copy of its config; the files the
+        // config names are beside the kustomization.
+        file_root: invoked_as_plugin()
+            .then(|| std::env::var_os("KUSTOMIZE_PLUGIN_CONFIG_ROOT"))
+            .flatten()
+            .map(PathBuf::from),
     })
 }
 

@@ -22,6 +22,10 @@ pub struct Inputs {
     pub documents: Vec<Document>,
     /// `--set PATH=VALUE`, in order; applied after every file.
     pub sets: Vec<String>,
+    /// Where relative paths in the config (rule files, dashboards …) resolve, instead of the
+    /// folder of the config file that names them: the kustomization's folder for the exec
+    /// plugin, which is given a temporary copy of its config.
+    pub file_root: Option<std::path::PathBuf>,
 }
 
 /// The merged tree, the texts it came from, and what went wrong on the way.

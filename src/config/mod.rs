@@ -1,6 +1,7 @@
 //! The config half of the pipeline: layers in, a validated `MonitoringStack` out.
 
 pub mod facts;
+pub mod files;
 pub(crate) mod gotemplate;
 pub mod init;
 pub mod load;
@@ -101,6 +102,29 @@ pub fn load(inputs: &Inputs) -> Result<Loaded, Rejected> {
             return Err(Rejected::refused(merged.sources, diagnostics));
         }
     };
+    let mut config = config;
+    let roots = files::Roots {
+        root: inputs.file_root.as_deref(),
+        documents: &inputs.documents,
+    };
+    for (at, message, help) in files::read_all(config.file_refs_mut(), &merged.tree, &roots) {
+        let origin = Path::parse(&at).ok().map(|p| merged.tree.origin_of(&p));
+        diagnostics.push(
+            Diagnostic::error(message)
+                .at(at)
+                .from_origin(origin)
+                .help(help),
+        );
+    }
+    for (at, message) in config.adopt_rule_files() {
+        let origin = Path::parse(&at).ok().map(|p| merged.tree.origin_of(&p));
+        diagnostics.push(
+            Diagnostic::error(message)
+                .at(at)
+                .from_origin(origin)
+                .help("a rule file holds `groups:`, each with a `name` and its `rules`, as `promtool check rules` reads it"),
+        );
+    }
     diagnostics.extend(validate::validate(&config, &merged.tree));
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(Rejected::refused(merged.sources, diagnostics));

@@ -50,6 +50,7 @@ pub(super) fn inputs(profiles: &[&str], files: &[&str], sets: &[&str]) -> Inputs
             })
             .collect(),
         sets: sets.iter().map(|s| (*s).to_owned()).collect(),
+        file_root: None,
     }
 }
 

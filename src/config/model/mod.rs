@@ -26,6 +26,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::config::files::Reference;
+
 use super::types::{Dns1123Label, DnsName, ImageRef, LabelName, Registry};
 
 pub use alertmanager::{Alertmanager, ChildRoute, PagerDuty, Receiver, Route, Slack, Webhook};
@@ -78,6 +80,64 @@ impl Default for MonitoringStack {
             metadata: Metadata::default(),
             spec: Spec::default(),
         }
+    }
+}
+
+impl MonitoringStack {
+    /// Every file the config names, for [`crate::config::files::read_all`]: its config path,
+    /// the reference, and the extensions of the files read from a directory.
+    pub fn file_refs_mut(&mut self) -> Vec<Reference<'_>> {
+        const RULES: &[&str] = &["yaml", "yml"];
+        let spec = &mut self.spec;
+        let mut references = Vec::new();
+        for (base, list) in [
+            ("spec.prometheus", &mut spec.prometheus.rule_files_from),
+            ("spec.thanos.ruler", &mut spec.thanos.ruler.rule_files_from),
+        ] {
+            for (i, reference) in list.iter_mut().enumerate() {
+                references.push((format!("{base}.ruleFilesFrom[{i}]"), reference, RULES));
+            }
+        }
+        references
+    }
+
+    /// Parses the rule files `ruleFilesFrom` read and appends them to `ruleFiles`, where every
+    /// rule about rule files checks them; what does not parse comes back as (path, why).
+    pub fn adopt_rule_files(&mut self) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        let spec = &mut self.spec;
+        let sections = [
+            (
+                "spec.prometheus",
+                &spec.prometheus.rule_files_from,
+                &mut spec.prometheus.rule_files,
+                &mut spec.prometheus.rule_file_origins,
+            ),
+            (
+                "spec.thanos.ruler",
+                &spec.thanos.ruler.rule_files_from,
+                &mut spec.thanos.ruler.rule_files,
+                &mut spec.thanos.ruler.rule_file_origins,
+            ),
+        ];
+        for (base, from, files, origins) in sections {
+            for (i, reference) in from.iter().enumerate() {
+                let at = format!("{base}.ruleFilesFrom[{i}]");
+                for read in &reference.files {
+                    match RuleFile::parse(&read.name, &read.text) {
+                        Ok(file) => {
+                            origins.insert(files.len(), at.clone());
+                            files.push(file);
+                        }
+                        Err(why) => problems.push((
+                            at.clone(),
+                            format!("`{}` is not a Prometheus rule file: {why}", read.name),
+                        )),
+                    }
+                }
+            }
+        }
+        problems
     }
 }
 

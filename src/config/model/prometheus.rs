@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
+
+use crate::config::files::FileRef;
 use serde::{Deserialize, Serialize};
 
 use super::{Extras, PodSettings};
@@ -54,6 +56,16 @@ pub struct Prometheus {
     pub log_level: LogLevel,
     /// Extra rule files (alerting and recording rules), written inline.
     pub rule_files: Vec<RuleFile>,
+    /// Rule files in Prometheus's own format (`groups:`), or directories of `*.yaml` and
+    /// `*.yml` rule files, relative to the config file; each ships under its file name,
+    /// checked as the inline ones are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule_files_from: Vec<FileRef>,
+    /// Where the rule files read from `ruleFilesFrom` came from, by their index in
+    /// `rule_files`, to which they are appended once read.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub rule_file_origins: BTreeMap<usize, String>,
     /// Placement and metadata of its pods, over `spec.defaults.pod`.
     #[serde(skip_serializing_if = "PodSettings::is_empty")]
     pub pod: PodSettings,
@@ -86,7 +98,36 @@ impl Default for Prometheus {
             sidecar_resources: Resources::new("100m", "128Mi", "512Mi"),
             log_level: LogLevel::Info,
             rule_files: Vec::new(),
+            rule_files_from: Vec::new(),
+            rule_file_origins: BTreeMap::new(),
         }
+    }
+}
+
+impl RuleFile {
+    /// A rule file in Prometheus's format, read from `name`: its groups, every field known.
+    pub fn parse(name: &str, text: &str) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Body {
+            #[serde(default)]
+            groups: Vec<RuleGroup>,
+        }
+        let body: Body = crate::yaml::from_str(text)
+            .map_err(|e| e.to_string().lines().next().unwrap_or_default().to_owned())?;
+        Ok(Self {
+            name: name.to_owned(),
+            groups: body.groups,
+        })
+    }
+
+    /// The config path of rule file `i` of a section at `base` (`spec.prometheus`): its place
+    /// in `ruleFiles`, or for one read from a file, the `ruleFilesFrom` entry it came from.
+    pub fn path(base: &str, origins: &BTreeMap<usize, String>, i: usize) -> String {
+        origins
+            .get(&i)
+            .cloned()
+            .unwrap_or_else(|| format!("{base}.ruleFiles[{i}]"))
     }
 }
 

@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
+
+use crate::config::files::FileRef;
 use serde::{Deserialize, Serialize};
 
 use super::{Extras, PodSettings};
@@ -208,6 +210,16 @@ pub struct Ruler {
     pub external_labels: BTreeMap<LabelName, String>,
     /// Rule files evaluated over the global view, in addition to the built-in ones.
     pub rule_files: Vec<RuleFile>,
+    /// Rule files in Prometheus's own format (`groups:`), or directories of `*.yaml` and
+    /// `*.yml` rule files, relative to the config file; each ships under its file name,
+    /// checked as the inline ones are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule_files_from: Vec<FileRef>,
+    /// Where the rule files read from `ruleFilesFrom` came from, by their index in
+    /// `rule_files`, to which they are appended once read.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub rule_file_origins: BTreeMap<usize, String>,
     /// Local TSDB volume.
     pub storage: Storage,
     /// Resources of the rule container.
@@ -232,6 +244,8 @@ impl Default for Ruler {
             replica_label: LabelName::lit("rule_replica"),
             external_labels: BTreeMap::new(),
             rule_files: Vec::new(),
+            rule_files_from: Vec::new(),
+            rule_file_origins: BTreeMap::new(),
             storage: Storage::sized("10Gi"),
             resources: Resources::new("100m", "256Mi", "1Gi"),
             log_level: LogLevel::Info,

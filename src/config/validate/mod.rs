@@ -75,13 +75,13 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     replicas::data_stays_on_volumes(spec, &mut f);
     shards::shards_split_the_targets(spec, &mut f);
     rule_files::rule_files_parse(
-        "spec.prometheus.ruleFiles",
+        ("spec.prometheus", &spec.prometheus.rule_file_origins),
         PROMETHEUS_RULES_FILE,
         &spec.prometheus.rule_files,
         &mut f,
     );
     rule_files::rule_files_parse(
-        "spec.thanos.ruler.ruleFiles",
+        ("spec.thanos.ruler", &spec.thanos.ruler.rule_file_origins),
         RULER_RULES_FILE,
         &spec.thanos.ruler.rule_files,
         &mut f,

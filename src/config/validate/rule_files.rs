@@ -1,7 +1,7 @@
 //! Inline rule files, of Prometheus and the Ruler alike: usable names, unique groups, one of
 //! `alert`/`record` per rule, and PromQL that parses.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -12,12 +12,17 @@ use crate::config::model::{Rule, RuleFile};
 
 /// Checks inline rule files: names, groups, one of `alert`/`record`, and PromQL that parses.
 /// `built_in` is the file the stack's own rules ship under, which no user file may replace.
-pub(super) fn rule_files_parse(base: &str, built_in: &str, files: &[RuleFile], f: &mut Findings) {
+pub(super) fn rule_files_parse(
+    (base, origins): (&str, &BTreeMap<usize, String>),
+    built_in: &str,
+    files: &[RuleFile],
+    f: &mut Findings,
+) {
     static FILE_NAME: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^[a-zA-Z0-9][a-zA-Z0-9._-]*\.ya?ml$").expect("valid"));
     let mut file_names = BTreeSet::new();
     for (i, file) in files.iter().enumerate() {
-        let file_path = format!("{base}[{i}]");
+        let file_path = RuleFile::path(base, origins, i);
         if !FILE_NAME.is_match(&file.name) {
             f.error(
                 &format!("{file_path}.name"),

@@ -7,7 +7,7 @@ use promql_parser::parser::{self, Expr};
 
 use super::Findings;
 use crate::config::facts::ALERTS_NEEDING_EVERY_TARGET;
-use crate::config::model::{Rule, Spec};
+use crate::config::model::{Rule, RuleFile, Spec};
 
 /// As many Prometheus pods in all as replicas of one: each gets its own Service and host.
 const MAX_PODS: u32 = 100;
@@ -130,7 +130,9 @@ fn rules_see_one_share(spec: &Spec, f: &mut Findings) {
     for (i, file) in spec.prometheus.rule_files.iter().enumerate() {
         for (g, group) in file.groups.iter().enumerate() {
             for (r, rule) in group.rules.iter().enumerate() {
-                let path = format!("spec.prometheus.ruleFiles[{i}].groups[{g}].rules[{r}].expr");
+                let file_path =
+                    RuleFile::path("spec.prometheus", &spec.prometheus.rule_file_origins, i);
+                let path = format!("{file_path}.groups[{g}].rules[{r}].expr");
                 // A rule that does not parse is reported by `rule_files_parse`.
                 let Ok(expr) = parser::parse(&rule.expr) else {
                     continue;
