@@ -8,6 +8,8 @@ use k8s_openapi::api::{apps, core, networking, policy, rbac};
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value as Json;
 
+use super::gateway_api;
+
 /// The typed, canonical form of `doc`, or why it is not a valid object of its kind.
 pub fn round_trip(doc: &Json) -> Result<Json, String> {
     let api_version = doc
@@ -34,6 +36,10 @@ pub fn round_trip(doc: &Json) -> Result<Json, String> {
         ("policy/v1", "PodDisruptionBudget") => through::<policy::v1::PodDisruptionBudget>(doc),
         ("networking.k8s.io/v1", "Ingress") => through::<networking::v1::Ingress>(doc),
         ("networking.k8s.io/v1", "NetworkPolicy") => through::<networking::v1::NetworkPolicy>(doc),
+        // Gateway API is not in k8s-openapi: its routes go through stackgen's own types,
+        // which refuse any field they do not know (`render/gateway_api.rs`).
+        (gateway_api::API_VERSION, "HTTPRoute") => through::<gateway_api::HttpRoute>(doc),
+        (gateway_api::API_VERSION, "GRPCRoute") => through::<gateway_api::GrpcRoute>(doc),
         _ => {
             return Err(format!(
                 "no Kubernetes type for apiVersion `{api_version}`, kind `{kind}`"

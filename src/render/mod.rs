@@ -8,6 +8,7 @@ mod components;
 mod embedded;
 pub mod extras;
 pub mod formats;
+pub mod gateway_api;
 mod network;
 mod object;
 pub mod order;
@@ -210,14 +211,18 @@ mod tests {
     }
 
     /// Every embedded template is rendered by some config: the default, or the default with
-    /// NetworkPolicies and `filesystem` storage switched on.
+    /// NetworkPolicies and `filesystem` storage switched on, or exposed through Gateway API
+    /// with the Store API.
     #[test]
     fn every_template_is_used_by_the_default_or_a_switch() {
         let mut switched = MonitoringStack::default();
         switched.spec.network_policies.enabled = true;
         switched.spec.object_storage.provider = crate::config::model::Provider::Filesystem;
+        let routed = testing::config(
+            "ingress: {kind: gatewayAPI, gateway: {name: public}}\nstoreApi: {expose: ingress, tls: {mode: plaintext, secretName: s}}",
+        );
         let mut used = std::collections::BTreeSet::new();
-        for config in [MonitoringStack::default(), switched] {
+        for config in [MonitoringStack::default(), switched, routed] {
             let stack = Stack::new(&config, &TEMPLATES);
             let mut parts = components::parts(&stack).unwrap();
             parts.push(network::objects(&stack, &parts));

@@ -1,7 +1,10 @@
 //! Install order: Helm's kind order (namespaces and RBAC before workloads), then namespace,
 //! then name, so output is byte-identical on every run and applies cleanly in one pass.
 
-const KIND_ORDER: [&str; 31] = [
+/// Helm's kind order, then the Gateway API routes: Helm does not know them and installs them
+/// last, with the unknown kinds, which is where they belong (after the Services they route
+/// to); naming them keeps HTTPRoutes before the GRPCRoute on purpose.
+const KIND_ORDER: [&str; 33] = [
     "PriorityClass",
     "Namespace",
     "NetworkPolicy",
@@ -33,6 +36,8 @@ const KIND_ORDER: [&str; 31] = [
     "Ingress",
     "APIService",
     "MutatingWebhookConfiguration",
+    "HTTPRoute",
+    "GRPCRoute",
 ];
 
 /// Position of `kind` in the install order; unknown kinds go last.

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use k8s_openapi::api::core::v1 as core;
 
-use crate::config::model::{ConfigMapKeyRef, Extras, Provider, SecretKeyRef, Spec};
+use crate::config::model::{ConfigMapKeyRef, ExposureKind, Extras, Provider, SecretKeyRef, Spec};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -26,6 +26,10 @@ pub struct Prerequisites {
     pub storage_classes: BTreeSet<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ingress_class: Option<String>,
+    /// The Gateway the routes attach to, as `namespace/name` (and `/listener`), with the
+    /// route kinds its listeners must admit from the stack's namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<GatewayNeeded>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_issuer: Option<String>,
     /// The namespace NetworkPolicies admit the ingress controller from.
@@ -33,6 +37,19 @@ pub struct Prerequisites {
     pub ingress_controller_namespace: Option<String>,
     /// Cloud identities the ServiceAccounts are bound to.
     pub workload_identities: Vec<String>,
+}
+
+/// The existing Gateway the routes attach to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayNeeded {
+    pub name: String,
+    pub namespace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section_name: Option<String>,
+    /// `HTTPRoute`, `GRPCRoute`: the kinds its listeners must admit.
+    pub route_kinds: BTreeSet<String>,
+    pub https: bool,
 }
 
 /// The keys of a Secret or ConfigMap the stack reads, and what for.
@@ -123,9 +140,32 @@ impl Prerequisites {
         if let Some(class) = &self.ingress_class {
             ingress.push(format!("IngressClass `{class}` and its controller"));
         }
-        if let Some(ns) = &self.ingress_controller_namespace {
+        if let Some(g) = &self.gateway {
+            let listener = g
+                .section_name
+                .as_ref()
+                .map_or(String::new(), |l| format!(", listener `{l}`"));
+            let kinds: Vec<&str> = g.route_kinds.iter().map(String::as_str).collect();
+            let tls = if g.https {
+                "; TLS terminates there, with the certificate for every host"
+            } else {
+                ""
+            };
             ingress.push(format!(
-                "the ingress controller in namespace `{ns}` (NetworkPolicies admit it from there)"
+                "Gateway `{}/{}`{listener}, admitting {} from namespace `{namespace}`{tls}",
+                g.namespace,
+                g.name,
+                kinds.join(" and ")
+            ));
+        }
+        if let Some(ns) = &self.ingress_controller_namespace {
+            let who = if self.gateway.is_some() {
+                "the Gateway's proxy pods"
+            } else {
+                "the ingress controller"
+            };
+            ingress.push(format!(
+                "{who} in namespace `{ns}` (NetworkPolicies admit it from there)"
             ));
         }
         if let Some(issuer) = &self.cluster_issuer {
@@ -166,7 +206,7 @@ pub fn of(spec: &Spec) -> Prerequisites {
     }
     if !spec.exposed_uis().is_empty() {
         let i = &spec.ingress;
-        p.ingress_class = Some(i.class_name.to_string());
+        exposed_through(spec, "HTTPRoute", &mut p);
         if let Some(auth) = &i.basic_auth_secret {
             p.secret(
                 auth.as_str(),
@@ -268,6 +308,29 @@ fn references(extras: &Extras) -> (References<'_>, References<'_>) {
     (secrets, config_maps)
 }
 
+/// The IngressClass, or the Gateway with the route kind `kind` that attaches to it.
+fn exposed_through(spec: &Spec, kind: &str, p: &mut Prerequisites) {
+    let i = &spec.ingress;
+    match (i.kind, &i.gateway) {
+        (ExposureKind::GatewayApi, Some(g)) => {
+            let need = p.gateway.get_or_insert_with(|| GatewayNeeded {
+                name: g.name.to_string(),
+                namespace: g
+                    .namespace
+                    .as_ref()
+                    .map_or_else(|| spec.namespace.to_string(), ToString::to_string),
+                section_name: g.section_name.as_ref().map(ToString::to_string),
+                route_kinds: BTreeSet::new(),
+                https: g.https,
+            });
+            need.route_kinds.insert(kind.to_owned());
+        }
+        // Validation refuses gatewayAPI without a Gateway.
+        (ExposureKind::GatewayApi, None) => {}
+        (ExposureKind::Ingress, _) => p.ingress_class = Some(i.class_name.to_string()),
+    }
+}
+
 /// The certificates of gRPC between clusters: the Store API's server certificate, with
 /// the CA its clients are checked against (by Query, or by the ingress controller), and
 /// the global Query's client certificate, with the CA the remote servers are checked
@@ -275,7 +338,7 @@ fn references(extras: &Extras) -> (References<'_>, References<'_>) {
 fn store_api(spec: &Spec, p: &mut Prerequisites) {
     use crate::config::model::StoreApiExpose;
     if spec.store_api.expose == StoreApiExpose::Ingress {
-        p.ingress_class = Some(spec.ingress.class_name.to_string());
+        exposed_through(spec, "GRPCRoute", p);
         if spec.network_policies.enabled {
             p.ingress_controller_namespace = Some(
                 spec.network_policies

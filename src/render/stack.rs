@@ -177,7 +177,7 @@ impl<'a> Stack<'a> {
     /// The address users open a UI at through the ingress (https with TLS), for the links
     /// a component puts in what it sends (alerts, notifications).
     pub fn public_url(&self, name: &str) -> String {
-        let scheme = if self.spec.ingress.tls.is_some() {
+        let scheme = if self.spec.ingress.https() {
             "https"
         } else {
             "http"

@@ -284,6 +284,84 @@ fn kubernetes_validate(files: &[PathBuf]) -> Result<(), String> {
     }
 }
 
+/// Whether a document as printed is a Gateway API object.
+fn is_gateway_api(document: &str) -> bool {
+    document
+        .lines()
+        .any(|l| l.starts_with("apiVersion: gateway.networking.k8s.io/"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gateway API routes, against the upstream CRDs' schemas
+
+/// Validates each route against the schema its kind has under `tests/schemas/gateway-api/`
+/// with Python's `jsonschema` (which kubernetes-validate brings), strictly: every object
+/// schema with properties refuses others, as `kubectl apply --validate=strict` does.
+const GATEWAY_API_VALIDATOR: &str = r#"
+import json, sys, yaml
+import jsonschema
+
+def strict(schema, path=()):
+    if isinstance(schema, dict):
+        if "properties" in schema and path[-1:] != ("metadata",):
+            schema.setdefault("additionalProperties", False)
+        for key, value in schema.items():
+            if key == "properties":
+                for name, sub in value.items():
+                    strict(sub, path + (name,))
+            elif key == "items":
+                strict(value, path)
+    return schema
+
+folder, routes = sys.argv[1], sys.argv[2]
+schemas = {}
+for kind, file in (("HTTPRoute", "httproute.v1.yaml"), ("GRPCRoute", "grpcroute.v1.yaml")):
+    with open(f"{folder}/{file}") as f:
+        schemas[kind] = jsonschema.Draft7Validator(strict(yaml.safe_load(f)))
+failed = False
+with open(routes) as f:
+    for line in f:
+        route = json.loads(line)
+        name = f"{route['kind']} {route['metadata']['name']}"
+        validator = schemas.get(route["kind"])
+        if validator is None or route.get("apiVersion") != "gateway.networking.k8s.io/v1":
+            print(f"{name}: no schema for {route.get('apiVersion')} {route['kind']}")
+            failed = True
+            continue
+        for error in validator.iter_errors(route):
+            print(f"{name}: {'.'.join(map(str, error.absolute_path)) or '(root)'}: {error.message}")
+            failed = True
+        else:
+            print(f"ok {name}")
+sys.exit(1 if failed else 0)
+"#;
+
+/// Every route in `routes` against its upstream schema; `Err` with what the validator said.
+fn gateway_api_validate(dir: &Path, routes: &[&Value]) -> Result<(), String> {
+    let lines: Vec<String> = routes.iter().map(|r| r.to_string()).collect();
+    let file = write(&dir.join("routes.jsonl"), &(lines.join("\n") + "\n"));
+    let check = Command::new("python3")
+        .args(["-c", "import jsonschema, yaml"])
+        .output();
+    if !check.is_ok_and(|o| o.status.success()) {
+        panic!("python3 cannot import `jsonschema` (and PyYAML): {INSTALL_HINT}");
+    }
+    let out = run(
+        "python3",
+        Command::new("python3")
+            .args(["-c", GATEWAY_API_VALIDATOR])
+            .arg(repo().join("tests/schemas/gateway-api"))
+            .arg(&file),
+    );
+    let said = text(&out);
+    let checked = said.lines().filter(|l| l.starts_with("ok ")).count();
+    if out.status.success() && checked == routes.len() {
+        Ok(())
+    } else {
+        Err(said)
+    }
+}
+
 /// The documents of a stream as printed, each ending in a newline.
 fn split_documents(stream: &str) -> Vec<&str> {
     let mut documents = Vec::new();
@@ -1044,8 +1122,11 @@ fn kubernetes_validate_accepts_every_output_on_kubernetes_1_33_to_1_37() {
             "{}: splitting the stream on `---` went wrong",
             r.name
         );
+        // Gateway API routes are no kind of the API server's own: kubernetes-validate only
+        // warns on them, and `gateway_api_routes_match_the_upstream_crd_schemas` checks them.
         let fresh: Vec<&str> = documents
             .into_iter()
+            .filter(|d| !is_gateway_api(d))
             .filter(|d| seen.insert(d.trim()))
             .collect();
         if !fresh.is_empty() {
@@ -1061,6 +1142,81 @@ fn kubernetes_validate_accepts_every_output_on_kubernetes_1_33_to_1_37() {
              outputs is reported once, under the first of them):\n{e}"
         );
     }
+}
+
+#[test]
+fn gateway_api_routes_match_the_upstream_crd_schemas() {
+    let dir = KeptDir::new("checkers", "gateway-api");
+    // The example exposes Grafana alone; the same config exposing every UI and offering
+    // the Store API (in plaintext, as validation lets a GRPCRoute through) renders every
+    // route stackgen writes.
+    let every_route = Rendered::parse(
+        "examples/gateway-api with every route",
+        &crate::golden::render(
+            &[
+                "-c",
+                "examples/gateway-api.yaml",
+                "--set",
+                "ingress.expose.querier=true",
+                "--set",
+                "ingress.expose.alertmanager=true",
+                "--set",
+                "ingress.expose.ruler=true",
+                "--set",
+                "ingress.expose.prometheus=true",
+                "--set",
+                "storeApi.expose=ingress",
+                "--set",
+                "storeApi.tls.mode=plaintext",
+            ]
+            .map(str::to_owned),
+        ),
+    );
+    let mut routes: Vec<&Value> = Vec::new();
+    for r in rendered().iter().chain([&every_route]) {
+        routes.extend(r.docs.iter().filter(|d| {
+            d["apiVersion"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("gateway.networking.k8s.io/"))
+        }));
+    }
+    let kinds: BTreeSet<&str> = routes.iter().filter_map(|r| r["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from(["GRPCRoute", "HTTPRoute"]),
+        "both route kinds must be checked"
+    );
+    assert!(
+        every_route.objects("HTTPRoute").count() >= 5,
+        "every UI gets its route"
+    );
+    if let Err(e) = gateway_api_validate(&dir, &routes) {
+        panic!("rendered Gateway API routes break the upstream schemas:\n{e}");
+    }
+}
+
+#[test]
+fn the_gateway_api_check_refuses_what_the_api_server_would() {
+    let dir = KeptDir::new("checkers", "gateway-api-negative");
+    let good = serde_json::json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "grafana"},
+        "spec": {"parentRefs": [{"name": "public"}], "hostnames": ["grafana.example.org"],
+                 "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                            "backendRefs": [{"name": "grafana", "port": 3000}]}]},
+    });
+    gateway_api_validate(&dir, &[&good]).expect("the valid twin must pass");
+    let mut unknown = good.clone();
+    unknown["spec"]["rules"][0]["backendRefs"][0]["prot"] = json!(3000);
+    let err = gateway_api_validate(&dir, &[&unknown]).unwrap_err();
+    assert!(err.contains("prot"), "{err}");
+    let mut wrong = good.clone();
+    wrong["spec"]["rules"][0]["matches"][0]["path"]["type"] = json!("Prefix");
+    let err = gateway_api_validate(&dir, &[&wrong]).unwrap_err();
+    assert!(err.contains("Prefix"), "{err}");
+    let mut host = good;
+    host["spec"]["hostnames"][0] = json!("Grafana.example.org");
+    assert!(gateway_api_validate(&dir, &[&host]).is_err());
 }
 
 #[test]

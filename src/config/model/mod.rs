@@ -37,7 +37,7 @@ pub use common::{
 };
 pub use extras::{Extras, flag_name};
 pub use grafana::{Dashboard, Grafana, GrafanaDatabase};
-pub use ingress::{Expose, Ingress, Tls};
+pub use ingress::{Controller, Expose, ExposureKind, GatewayRef, Ingress, Tls};
 pub use memcached::Memcached;
 pub use object_storage::{
     Azure, BucketLookupType, CaBundle, ObjectStorage, Provider, S3, Sse, SseType, WorkloadIdentity,
@@ -216,7 +216,7 @@ pub struct Spec {
     pub node_exporter: Component,
     /// Grafana, with Thanos Query as its datasource.
     pub grafana: Grafana,
-    /// nginx Ingress exposing the UIs under `domain`.
+    /// The Ingress (or Gateway API routes) exposing the UIs under `domain`.
     pub ingress: Ingress,
     /// Placement and disruption settings for replicated components.
     pub high_availability: HighAvailability,

@@ -94,6 +94,7 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     caches::caches_are_usable(spec, &mut f);
     store_shards::store_shards_cover_every_block(spec, &mut f);
     ingress::exposed_uis_are_protected(spec, &mut f);
+    ingress::exposure_fits_its_kind(spec, &mut f);
     grafana::dashboards_have_data(spec, &mut f);
     grafana::grafana_keeps_its_state(spec, &mut f);
     endpoints::network_policy_ports_are_usable(spec, &mut f);

@@ -2,14 +2,20 @@
 //! TLS both ends agree on.
 
 use super::Findings;
-use crate::config::model::{Spec, StoreApiExpose};
+use crate::config::model::{ExposureKind, Spec, StoreApiExpose};
 
 /// The Store API offered to observers can carry what it says it carries.
 pub(super) fn store_api_can_be_offered(spec: &Spec, f: &mut Findings) {
     let api = &spec.store_api;
+    let gateway = spec.ingress.kind == ExposureKind::GatewayApi;
     match api.expose {
         StoreApiExpose::None => return,
-        StoreApiExpose::Ingress if !api.tls.is_mutual() => f.error(
+        StoreApiExpose::Ingress if gateway && api.tls.is_mutual() => f.error(
+            "spec.storeApi.expose",
+            "is `ingress` with `ingress.kind: gatewayAPI`, but Query serves the Store API over TLS, and a Gateway speaks TLS to a backend only under a BackendTLSPolicy, which stackgen does not write: it is not in Gateway API v1.3's standard channel, and from v1.4 its support is Extended (not every implementation has it) and it reads the CA from a ConfigMap".to_owned(),
+            "use `expose: loadBalancer` (Query checks the client certificates itself); or, on a network you trust end to end, `storeApi.tls.mode: plaintext` for a GRPCRoute to Query over h2c",
+        ),
+        StoreApiExpose::Ingress if !gateway && !api.tls.is_mutual() => f.error(
             "spec.storeApi.tls.mode",
             "is `plaintext`, but ingress-nginx carries gRPC only over HTTP/2 with TLS".to_owned(),
             "keep `mode: mutual`, or offer it in plaintext through `expose: loadBalancer`",

@@ -1,5 +1,5 @@
-//! This cluster's Store API offered to observer clusters: the LoadBalancer Service or the
-//! gRPC Ingress in front of Thanos Query, which serves it over TLS.
+//! This cluster's Store API offered to observer clusters: the LoadBalancer Service, the
+//! gRPC Ingress or the GRPCRoute in front of Thanos Query.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +8,8 @@ use minijinja::context;
 use minijinja::value::Serde;
 
 use super::thanos;
-use crate::config::model::StoreApiExpose;
+use crate::config::model::{ExposureKind, StoreApiExpose};
+use crate::render::gateway_api::{self as gw, BackendRef, GrpcRoute, GrpcRouteRule, GrpcRouteSpec};
 use crate::render::part::{LoadBalancer, Part};
 use crate::render::stack::Stack;
 use crate::render::workload::Workload;
@@ -34,8 +35,41 @@ pub fn expose(stack: &Stack, part: &mut Part, w: &Workload) {
             &[thanos::GRPC],
             LoadBalancer { sources: &sources },
         ),
-        StoreApiExpose::Ingress => ingress(stack, part, w, &sources),
+        StoreApiExpose::Ingress => match spec.ingress.kind {
+            ExposureKind::Ingress => ingress(stack, part, w, &sources),
+            ExposureKind::GatewayApi => grpc_route(stack, part, w),
+        },
     }
+}
+
+/// gRPC through the user's Gateway. Validation lets this through only in plaintext: Query
+/// then serves plaintext gRPC, which the Gateway reaches as h2c, while a TLS backend would
+/// need a BackendTLSPolicy (see `config/validate/store_api.rs`). TLS towards observers and
+/// any check of their certificates are the Gateway listener's.
+fn grpc_route(stack: &Stack, part: &mut Part, w: &Workload) {
+    let mut metadata = stack.meta(NAME, &w.labels);
+    metadata.annotations = super::ingress::annotations(stack, BTreeMap::new());
+    let route = GrpcRoute {
+        api_version: gw::API_VERSION.to_owned(),
+        kind: "GRPCRoute".to_owned(),
+        metadata,
+        spec: GrpcRouteSpec {
+            hostnames: vec![stack.spec.store_api_host()],
+            parent_refs: super::ingress::parent_refs(stack),
+            rules: vec![GrpcRouteRule {
+                backend_refs: vec![BackendRef::service(super::query::NAME, thanos::GRPC.number)],
+            }],
+        },
+    };
+    part.push(
+        "kinds/grpcroute.yaml.j2",
+        context! {
+            metadata => Serde(&route.metadata),
+            parent_refs => Serde(&route.spec.parent_refs),
+            hostnames => Serde(&route.spec.hostnames),
+            rules => Serde(&route.spec.rules),
+        },
+    );
 }
 
 /// gRPC through ingress-nginx: HTTP/2 needs TLS at the controller, which also asks the
@@ -55,7 +89,8 @@ fn ingress(stack: &Stack, part: &mut Part, w: &Workload, sources: &[String]) {
         annotations.insert("whitelist-source-range", sources.join(","));
     }
     let mut metadata = stack.meta(NAME, &w.labels);
-    metadata.annotations = Some(
+    metadata.annotations = super::ingress::annotations(
+        stack,
         annotations
             .into_iter()
             .map(|(k, v)| (format!("nginx.ingress.kubernetes.io/{k}"), v))

@@ -293,7 +293,8 @@ fn sends_notifications(stream: &Stream, pods: &Pods) -> bool {
     })
 }
 
-/// The ingress controller reaches every backend it routes to.
+/// The ingress controller (or the Gateway's proxies) reaches every backend an Ingress or
+/// route sends it to.
 fn ingress<'a>(stream: &Stream<'a>, prerequisites: &'a Prerequisites, flows: &mut Vec<Flow<'a>>) {
     let Some(namespace) = prerequisites.ingress_controller_namespace.as_deref() else {
         return;
@@ -303,34 +304,28 @@ fn ingress<'a>(stream: &Stream<'a>, prerequisites: &'a Prerequisites, flows: &mu
         labels: empty(),
         host_network: false,
     };
-    for ingress in stream.of_kind("Ingress") {
-        let backends = ingress.value["spec"]["rules"]
+    for backend in stream.route_backends() {
+        let Some(svc) = stream.find("Service", backend.service) else {
+            continue;
+        };
+        let Some(port) = svc["spec"]["ports"]
             .as_array()
             .into_iter()
             .flatten()
-            .flat_map(|r| r["http"]["paths"].as_array().into_iter().flatten());
-        for path in backends {
-            let service = &path["backend"]["service"];
-            let Some(svc) = service["name"]
-                .as_str()
-                .and_then(|n| stream.find("Service", n))
-            else {
-                continue;
-            };
-            let Some(port) = svc["spec"]["ports"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|p| p["port"] == service["port"]["number"])
-            else {
-                continue;
-            };
-            let selector = svc["spec"]["selector"].as_object().unwrap_or(empty());
-            for pods in stream.selected(selector) {
-                if let Some(l) = pods.target(port.get("targetPort").unwrap_or(&port["port"])) {
-                    let what = format!("the ingress controller reaching {}", pods.owner());
-                    flows.push(to_pods(stream, what, controller, &pods, l));
-                }
+            .find(|p| &p["port"] == backend.port)
+        else {
+            continue;
+        };
+        let selector = svc["spec"]["selector"].as_object().unwrap_or(empty());
+        for pods in stream.selected(selector) {
+            if let Some(l) = pods.target(port.get("targetPort").unwrap_or(&port["port"])) {
+                let what = format!(
+                    "the ingress controller reaching {} through {} `{}`",
+                    pods.owner(),
+                    backend.by.kind(),
+                    backend.by.name()
+                );
+                flows.push(to_pods(stream, what, controller, &pods, l));
             }
         }
     }

@@ -1,6 +1,6 @@
 //! What points at what: every Service and PodDisruptionBudget selects rendered pods, and
-//! every Service port reaches a port they listen on; every Ingress backend is a rendered
-//! Service port; every pod's ServiceAccount and every binding's role and subject exist.
+//! every Service port reaches a port they listen on; every Ingress and Gateway API route
+//! backend is a rendered Service port; every pod's ServiceAccount and every binding's role and subject exist.
 
 use super::stream::Stream;
 
@@ -49,29 +49,22 @@ fn services(stream: &Stream, problems: &mut Vec<String>) {
 }
 
 fn ingresses(stream: &Stream, problems: &mut Vec<String>) {
-    for ingress in stream.of_kind("Ingress") {
-        let backends = ingress.value["spec"]["rules"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|r| r["http"]["paths"].as_array().into_iter().flatten())
-            .map(|p| &p["backend"]["service"]);
-        for backend in backends {
-            let name = backend["name"].as_str().unwrap_or_default();
-            let number = &backend["port"]["number"];
-            let found = stream.find("Service", name).is_some_and(|svc| {
-                svc["spec"]["ports"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|p| &p["port"] == number)
-            });
-            if !found {
-                problems.push(format!(
-                    "Ingress `{}` routes to Service `{name}` port {number}, which is not rendered",
-                    ingress.name()
-                ));
-            }
+    for backend in stream.route_backends() {
+        let name = backend.service;
+        let number = backend.port;
+        let found = stream.find("Service", name).is_some_and(|svc| {
+            svc["spec"]["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| &p["port"] == number)
+        });
+        if !found {
+            problems.push(format!(
+                "{} `{}` routes to Service `{name}` port {number}, which is not rendered",
+                backend.by.kind(),
+                backend.by.name()
+            ));
         }
     }
 }

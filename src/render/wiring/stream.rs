@@ -100,6 +100,13 @@ impl<'a> Pods<'a> {
     }
 }
 
+/// One backend of an Ingress or route.
+pub struct Backend<'a> {
+    pub by: &'a Object,
+    pub service: &'a str,
+    pub port: &'a Json,
+}
+
 impl<'a> Stream<'a> {
     pub fn new(objects: &'a [Object], cluster: &super::Cluster<'a>) -> Self {
         let configs = objects
@@ -168,6 +175,40 @@ impl<'a> Stream<'a> {
                 (!jobs.is_empty()).then_some((pods, jobs))
             })
             .collect()
+    }
+
+    /// What an Ingress or a Gateway API route sends traffic to: the routing object, and the
+    /// Service name and port number of each backend.
+    pub fn route_backends(&self) -> Vec<Backend<'a>> {
+        let mut out = Vec::new();
+        for o in self.objects {
+            let refs: Vec<(&Json, &Json)> = match o.kind() {
+                "Ingress" => o.value["spec"]["rules"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|r| r["http"]["paths"].as_array().into_iter().flatten())
+                    .map(|p| &p["backend"]["service"])
+                    .map(|svc| (&svc["name"], &svc["port"]["number"]))
+                    .collect(),
+                "HTTPRoute" | "GRPCRoute" => o.value["spec"]["rules"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|r| r["backendRefs"].as_array().into_iter().flatten())
+                    .map(|b| (&b["name"], &b["port"]))
+                    .collect(),
+                _ => continue,
+            };
+            for (name, port) in refs {
+                out.push(Backend {
+                    by: o,
+                    service: name.as_str().unwrap_or_default(),
+                    port,
+                });
+            }
+        }
+        out
     }
 
     pub fn of_kind(&self, kind: &'a str) -> impl Iterator<Item = &'a Object> {

@@ -355,6 +355,46 @@ fn a_policy_closed_to_the_ingress_controller_is_caught() {
     );
 }
 
+/// Every UI exposed through a Gateway, whose proxies run in `gateway-system`.
+fn gateway_stack() -> (MonitoringStack, Vec<Object>) {
+    let config = crate::render::testing::config(
+        "ingress:
+  kind: gatewayAPI
+  gateway: {name: public, namespace: gateway-system}
+  expose: {querier: true, alertmanager: true, ruler: true, prometheus: true}
+networkPolicies: {enabled: true, ingressControllerNamespace: gateway-system}",
+    );
+    let objects = render(&config).expect("the stack renders and passes the wiring check");
+    (config, objects)
+}
+
+#[test]
+fn a_route_backend_on_a_missing_port_is_caught() {
+    let (config, objects) = gateway_stack();
+    let err = planted_in(&config, objects, "HTTPRoute", "alertmanager", |r| {
+        r["spec"]["rules"][0]["backendRefs"][0]["port"] = json!(8080);
+    });
+    assert!(
+        err.contains("HTTPRoute `alertmanager` routes to Service `alertmanager` port 8080"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_policy_closed_to_the_gateway_is_caught() {
+    let (config, objects) = gateway_stack();
+    let err = planted_in(&config, objects, "NetworkPolicy", "grafana", |p| {
+        p["spec"]["ingress"][0]["from"]
+            .as_array_mut()
+            .unwrap()
+            .pop();
+    });
+    assert!(
+        err.contains("reaching Deployment/grafana through HTTPRoute `grafana`"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_ca_bundle_config_map_declared_as_a_prerequisite_passes() {
     let (config, objects) = onprem();
