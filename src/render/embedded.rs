@@ -4,6 +4,7 @@
 //! The component that owns a config calls these.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
@@ -13,7 +14,8 @@ use super::RenderError;
 use super::assets::Rules;
 use super::formats::RuleFileDoc;
 use super::templates::Templates;
-use crate::config::model::{Rule, RuleFile};
+use crate::config::model::{BuiltInAlerts, Rule, RuleFile};
+use crate::config::types::LabelName;
 use crate::yaml;
 
 /// A rendered config file: read into its format (for checks), its data, and the canonical
@@ -69,6 +71,7 @@ pub fn rule_files(
     rules: &Rules,
     keep: impl Fn(&str) -> bool,
     keep_rule: impl Fn(&Rule) -> bool,
+    tuning: &BuiltInAlerts,
     user: &[RuleFile],
 ) -> Result<BTreeMap<String, String>, RenderError> {
     let mut ours: RuleFileDoc = serde_json::from_str(rules.json).map_err(|e| {
@@ -81,6 +84,7 @@ pub fn rule_files(
     for group in &mut ours.groups {
         group.rules.retain(&keep_rule);
     }
+    tune(&mut ours, tuning);
     let mut data = BTreeMap::from([(rules.name.to_owned(), yaml::to_string(&ours))]);
     for file in user {
         data.insert(
@@ -91,6 +95,75 @@ pub fn rule_files(
         );
     }
     Ok(data)
+}
+
+/// The user's `builtInAlerts` applied: disabled alerts and groups left out (and a group left
+/// empty with them), overrides written over the alerts they name, a group's first and then
+/// the alert's own, so the alert's wins.
+fn tune(doc: &mut RuleFileDoc, tuning: &BuiltInAlerts) {
+    if tuning.is_empty() {
+        return;
+    }
+    let named = |name: &str| tuning.disabled.iter().any(|d| d == name);
+    for group in &mut doc.groups {
+        if named(&group.name) {
+            group.rules.clear();
+        }
+        group
+            .rules
+            .retain(|rule| !rule.alert.as_deref().is_some_and(named));
+        for rule in &mut group.rules {
+            let Some(alert) = rule.alert.clone() else {
+                continue;
+            };
+            for key in [&group.name, &alert] {
+                let Some(o) = tuning.overrides.get(key) else {
+                    continue;
+                };
+                if let Some(for_) = &o.for_ {
+                    rule.for_ = Some(for_.clone());
+                }
+                if let Some(severity) = o.severity {
+                    rule.labels
+                        .insert(LabelName::lit("severity"), severity.as_str().to_owned());
+                }
+                rule.labels
+                    .extend(o.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+    }
+    doc.groups.retain(|g| !g.rules.is_empty());
+}
+
+/// Every group and alert of the built-in rule files, Prometheus's and the Ruler's: the names
+/// `builtInAlerts` may use, with each alert's group.
+pub fn built_in_alert_names() -> &'static BuiltInNames {
+    static NAMES: LazyLock<BuiltInNames> = LazyLock::new(|| {
+        let mut names = BuiltInNames::default();
+        for rules in [&super::assets::STACK_RULES, &super::assets::GLOBAL_RULES] {
+            let Ok(doc) = serde_json::from_str::<RuleFileDoc>(rules.json) else {
+                continue;
+            };
+            for group in doc.groups {
+                for rule in &group.rules {
+                    if let Some(alert) = &rule.alert {
+                        names.alerts.insert(alert.clone(), group.name.clone());
+                    }
+                }
+                names.groups.insert(group.name);
+            }
+        }
+        names
+    });
+    &NAMES
+}
+
+/// See [`built_in_alert_names`].
+#[derive(Debug, Default)]
+pub struct BuiltInNames {
+    pub groups: std::collections::BTreeSet<String>,
+    /// Alert name to its group.
+    pub alerts: BTreeMap<String, String>,
 }
 
 /// Grafana substitutes these before the query reaches Thanos; stand-ins make it parseable.
@@ -195,7 +268,8 @@ mod rule_tests {
             let written: Json = serde_saphyr::from_str(rules.source).unwrap();
             let built: Json = serde_json::from_str(rules.json).unwrap();
             assert_eq!(written, built, "{}", rules.name);
-            let all = rule_files(&rules, |_| true, |_| true, &[]).unwrap();
+            let all =
+                rule_files(&rules, |_| true, |_| true, &BuiltInAlerts::default(), &[]).unwrap();
             let doc: RuleFileDoc = parse_checked(rules.name, rules.source).unwrap();
             assert_eq!(all[rules.name], yaml::to_string(&doc));
         }

@@ -32,7 +32,7 @@ use part::Job;
 use stack::Stack;
 use templates::Templates;
 
-pub use embedded::grafana_variables_to_promql;
+pub use embedded::{BuiltInNames, built_in_alert_names, grafana_variables_to_promql};
 pub use object::{Object, RenderError};
 pub use recheck::recheck;
 pub use stack::is_tooling_annotation;

@@ -6,6 +6,7 @@
 //! here, so `config::model::X` names it wherever it lives.
 
 mod alertmanager;
+mod built_in_alerts;
 mod cache;
 mod common;
 mod extras;
@@ -31,6 +32,7 @@ use crate::config::files::Reference;
 use super::types::{Dns1123Label, DnsName, ImageRef, LabelName, Registry};
 
 pub use alertmanager::{Alertmanager, ChildRoute, PagerDuty, Receiver, Route, Slack, Webhook};
+pub use built_in_alerts::{AlertOverride, BuiltInAlerts, Severity};
 pub use cache::{Cache, InMemoryCache, MemcachedCache};
 pub use common::{
     Component, ConfigMapKeyRef, LogLevel, ResourceAmounts, Resources, SecretKeyRef, Storage,
@@ -210,6 +212,9 @@ pub struct Spec {
     pub store_api: StoreApi,
     /// Alertmanager, clustered across its replicas.
     pub alertmanager: Alertmanager,
+    /// The built-in alerts, turned off or tuned by alert or group name.
+    #[serde(skip_serializing_if = "BuiltInAlerts::is_empty")]
+    pub built_in_alerts: BuiltInAlerts,
     /// kube-state-metrics: metrics about Kubernetes objects.
     pub kube_state_metrics: Component,
     /// node-exporter DaemonSet: metrics about every node.
@@ -243,6 +248,7 @@ impl Default for Spec {
             memcached: Memcached::default(),
             store_api: StoreApi::default(),
             alertmanager: Alertmanager::default(),
+            built_in_alerts: BuiltInAlerts::default(),
             kube_state_metrics: Component::default(),
             node_exporter: Component::default(),
             grafana: Grafana::default(),

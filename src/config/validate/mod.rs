@@ -3,6 +3,7 @@
 //! rules, with its tests beside it.
 
 mod alertmanager;
+mod built_in_alerts;
 mod caches;
 mod endpoints;
 mod extras;
@@ -87,6 +88,7 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
         &mut f,
     );
     alertmanager::alertmanager_routes_resolve(spec, &mut f);
+    built_in_alerts::built_in_alerts_exist(&spec.built_in_alerts, &mut f);
     endpoints::remote_endpoints_are_unique(spec, &mut f);
     store_api::store_api_can_be_offered(spec, &mut f);
     store_api::remote_endpoints_are_reachable(spec, &mut f);

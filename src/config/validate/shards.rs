@@ -94,9 +94,17 @@ fn built_in_alerts_have_a_home(spec: &Spec, f: &mut Findings) {
                 .flat_map(|group| &group.rules)
                 .any(|rule| rule.alert.as_deref() == Some(alert))
     };
+    // An alert the user turned off needs no home.
+    let names = crate::render::built_in_alert_names();
+    let disabled = |alert: &str| {
+        spec.built_in_alerts
+            .disabled
+            .iter()
+            .any(|d| d == alert || names.alerts.get(alert) == Some(d))
+    };
     let missing: Vec<String> = ALERTS_NEEDING_EVERY_TARGET
         .iter()
-        .filter(|alert| !in_ruler(alert))
+        .filter(|alert| !in_ruler(alert) && !disabled(alert))
         .map(|alert| format!("`{alert}`"))
         .collect();
     if missing.is_empty() {
@@ -327,6 +335,22 @@ mod tests {
             ",
             "spec.prometheus.shards",
             "no Ruler runs to evaluate them over every shard",
+        );
+    }
+
+    /// Turned off, they need no home: the note names only the others.
+    #[test]
+    fn disabled_built_in_alerts_are_not_named() {
+        let ds = diagnostics(
+            "
+            prometheus: {shards: 2}
+            builtInAlerts: {disabled: [targets, AlertmanagerClusterMembersMismatch]}
+            ",
+        );
+        assert!(
+            ds.iter()
+                .all(|d| d.path.as_deref() != Some("spec.prometheus.shards")),
+            "{ds:#?}"
         );
     }
 

@@ -160,6 +160,7 @@ pub fn part(stack: &Stack, buckets: &Buckets, others: &[Part]) -> Result<Part, R
         &assets::STACK_RULES,
         |group| watches_enabled(stack, group),
         |rule| !(sharded && needs_every_target(rule)),
+        &spec.built_in_alerts,
         &spec.prometheus.rule_files,
     )?;
     let component_labels = stack.labels(NAME, COMPONENT, Some(&spec.images.prometheus));

@@ -22,7 +22,13 @@ pub fn part(stack: &Stack, buckets: &Buckets) -> Result<Part, RenderError> {
     let spec = stack.spec;
     let r = &spec.thanos.ruler;
     let image = &spec.images.thanos;
-    let rules = rule_files(&assets::GLOBAL_RULES, |_| true, |_| true, &r.rule_files)?;
+    let rules = rule_files(
+        &assets::GLOBAL_RULES,
+        |_| true,
+        |_| true,
+        &spec.built_in_alerts,
+        &r.rule_files,
+    )?;
 
     let mut pod = Pod::new(NAME, "rule-evaluation-engine", image, r.replicas, &r.pod);
     pod.serve_store_api();
