@@ -42,6 +42,10 @@ pub enum Command {
     /// every address, file, selector and traffic flow of the wiring check still resolving.
     /// Exit 1 naming the problems, 2 on trouble such as an invalid config.
     Check(CheckArgs),
+    /// Run `promtool test rules` files against the rules the stack ships, as rendered: the
+    /// Prometheus rule files under `prometheus/`, the Ruler's under `ruler/` (so a test
+    /// names `rule_files: [prometheus/team.rules.yaml]`). Exit 1 when a test fails.
+    TestRules(TestRulesArgs),
     /// List what must exist before the stack is applied: the Secrets (and keys) it reads
     /// but does not create, the buckets, storage and ingress classes, the issuer.
     Prerequisites(PrerequisitesArgs),
@@ -144,6 +148,18 @@ pub struct DiffArgs {
     /// Exit 0 even when there are differences.
     #[arg(long)]
     pub exit_zero: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TestRulesArgs {
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// promtool's unit-test files.
+    #[arg(value_name = "TEST_FILE", required = true)]
+    pub tests: Vec<PathBuf>,
+    /// The promtool to run.
+    #[arg(long, value_name = "PATH", default_value = "promtool")]
+    pub promtool: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod outdir;
 mod plugin;
 mod read;
 mod retire;
+mod rule_tests;
 mod staging;
 mod stdio;
 mod walk;
@@ -23,7 +24,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use cli::{
     CheckArgs, Cli, Color, Command, DiffArgs, DiffFormat, Format, InitArgs, InputArgs,
-    PluginCommand, PrerequisitesArgs, RenderArgs,
+    PluginCommand, PrerequisitesArgs, RenderArgs, TestRulesArgs,
 };
 use stackgen::config::{self, Document, Inputs};
 use stackgen::diagnostic::{Diagnostic, render_all};
@@ -89,6 +90,7 @@ fn run(command: Command) -> anyhow::Result<Status> {
         Command::Krm => krm(),
         Command::Prerequisites(args) => prerequisites(&args),
         Command::Check(args) => check_manifests(&args),
+        Command::TestRules(args) => test_rules(&args),
         Command::Plugin(PluginCommand::Install { dir }) => plugin_install(dir),
         Command::Init(args) => init(&args),
     }
@@ -247,6 +249,19 @@ fn prerequisites(args: &PrerequisitesArgs) -> anyhow::Result<Status> {
         DiffFormat::Text => needed.to_text(spec.namespace.as_str()),
     };
     done(text.as_bytes())
+}
+
+fn test_rules(args: &TestRulesArgs) -> anyhow::Result<Status> {
+    let Some(rendered) = rendered(&args.inputs)? else {
+        return Ok(Status::Trouble);
+    };
+    Ok(
+        if rule_tests::run(&rendered.objects, &args.tests, &args.promtool)? {
+            Status::Done
+        } else {
+            Status::Failed
+        },
+    )
 }
 
 fn check_manifests(args: &CheckArgs) -> anyhow::Result<Status> {

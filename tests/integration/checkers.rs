@@ -16,7 +16,7 @@ use std::sync::{LazyLock, OnceLock};
 
 use serde_json::{Value, json};
 
-use crate::support::KeptDir;
+use crate::support::{KeptDir, Test};
 
 const KUBERNETES_VERSIONS: [&str; 9] = [
     "1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37",
@@ -1553,4 +1553,75 @@ fn a_missing_checker_fails_with_the_install_hint() {
     .expect_err("a missing tool must fail the test");
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains(INSTALL_HINT), "{message}");
+}
+
+/// `stackgen test-rules` runs the user's promtool unit tests against the rules as rendered:
+/// a user's alert fires as the test expects, and a built-in alert tuned in the config is
+/// tested as tuned (its `for` of 10m keeps it silent at 6m, which an expectation of the
+/// shipped 5m would miss).
+#[test]
+fn test_rules_tests_the_rendered_rules() {
+    let config = "apiVersion: stackgen.dev/v1alpha1
+kind: MonitoringStack
+spec:
+  builtInAlerts:
+    overrides:
+      NodeExporterDown: {for: 10m}
+  prometheus:
+    ruleFiles:
+      - name: team.rules.yaml
+        groups:
+          - name: team
+            rules:
+              - alert: TeamServiceDown
+                expr: up{job=\"team\"} == 0
+                for: 5m
+                labels: {severity: critical}
+";
+    let test = |alert: &str, job: &str, expected: &str| {
+        format!(
+            "rule_files: [prometheus/team.rules.yaml, prometheus/stack.rules.yaml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'up{{job=\"{job}\", instance=\"a\"}}'
+        values: '0x10'
+    alert_rule_test:
+      - eval_time: 6m
+        alertname: {alert}
+        exp_alerts: {expected}
+"
+        )
+    };
+    let fires = "[{exp_labels: {severity: critical, job: team, instance: a}}]";
+    Test::new()
+        .args([
+            "test-rules",
+            "-c",
+            "stack.yaml",
+            "team.test.yaml",
+            "node.test.yaml",
+        ])
+        .file("stack.yaml", config)
+        .file("team.test.yaml", test("TeamServiceDown", "team", fires))
+        .file(
+            "node.test.yaml",
+            test("NodeExporterDown", "node-exporter", "[]"),
+        )
+        .run()
+        .status(0)
+        .stdout_has("SUCCESS");
+    // Expecting the shipped `for: 5m` fails against the tuned rule.
+    let shipped = "[{exp_labels: {severity: warning, job: node-exporter, instance: a}}]";
+    Test::new()
+        .args(["test-rules", "-c", "stack.yaml", "node.test.yaml"])
+        .file("stack.yaml", config)
+        .file(
+            "node.test.yaml",
+            test("NodeExporterDown", "node-exporter", shipped),
+        )
+        .run()
+        .status(1)
+        .stderr_has("FAILED");
 }
