@@ -26,18 +26,41 @@ pub struct PromConfig {
     pub rule_files: Vec<String>,
     #[serde(default)]
     pub alerting: Option<PromAlerting>,
-    pub scrape_configs: Vec<ScrapeConfig>,
+    pub scrape_configs: Vec<AnyScrapeConfig>,
+    #[serde(default)]
+    pub remote_write: Vec<crate::config::model::scrape::RemoteWrite>,
+}
+
+/// A job as stackgen writes its own, or one in the config's model of the format (the
+/// user's, and the control plane's): both closed to unknown fields.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum AnyScrapeConfig {
+    Own(ScrapeConfig),
+    Typed(Box<crate::config::model::scrape::ScrapeConfig>),
+}
+
+impl AnyScrapeConfig {
+    pub fn job_name(&self) -> &str {
+        match self {
+            AnyScrapeConfig::Own(j) => &j.job_name,
+            AnyScrapeConfig::Typed(j) => &j.job_name,
+        }
+    }
 }
 
 impl PromConfig {
     pub fn check(&self) -> Result<(), String> {
         let mut seen = std::collections::BTreeSet::new();
         for job in &self.scrape_configs {
-            if !seen.insert(job.job_name.as_str()) {
-                return Err(format!("scrape job `{}` appears twice", job.job_name));
+            if !seen.insert(job.job_name()) {
+                return Err(format!("scrape job `{}` appears twice", job.job_name()));
             }
-            for r in &job.relabel_configs {
-                r.check(&job.job_name)?;
+            // The typed jobs' steps were checked by validation.
+            if let AnyScrapeConfig::Own(job) = job {
+                for r in &job.relabel_configs {
+                    r.check(&job.job_name)?;
+                }
             }
         }
         if let Some(alerting) = &self.alerting {

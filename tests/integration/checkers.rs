@@ -1625,3 +1625,20 @@ tests:
         .status(1)
         .stderr_has("FAILED");
 }
+
+/// The example's rule file, read from beside its config, passes its own unit test.
+#[test]
+fn the_team_content_example_passes_its_rule_tests() {
+    let out = run(
+        "stackgen",
+        Command::new(env!("CARGO_BIN_EXE_stackgen"))
+            .args([
+                "test-rules",
+                "-c",
+                "examples/team-content.yaml",
+                "examples/team-content/rules/payments.test.yaml",
+            ])
+            .current_dir(repo()),
+    );
+    assert!(out.status.success(), "{}", text(&out));
+}

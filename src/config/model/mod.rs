@@ -18,6 +18,7 @@ mod placement;
 mod pod;
 mod prometheus;
 mod query_frontend;
+pub mod scrape;
 mod store_api;
 mod store_shards;
 mod thanos;

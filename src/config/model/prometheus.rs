@@ -7,6 +7,7 @@ use schemars::JsonSchema;
 use crate::config::files::FileRef;
 use serde::{Deserialize, Serialize};
 
+use super::scrape::{ControlPlane, RemoteWrite, ScrapeConfig};
 use super::{Extras, PodSettings};
 
 use super::{LogLevel, Resources, Storage};
@@ -66,6 +67,16 @@ pub struct Prometheus {
     #[serde(skip)]
     #[schemars(skip)]
     pub rule_file_origins: BTreeMap<usize, String>,
+    /// Scrape jobs of your own, in Prometheus's format, after stackgen's (which discover the
+    /// stack, the kubelets, and every pod and Service annotated `prometheus.io/scrape`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub additional_scrape_configs: Vec<ScrapeConfig>,
+    /// Scrape jobs for the control plane, each a switch.
+    #[serde(skip_serializing_if = "ControlPlane::is_empty")]
+    pub control_plane: ControlPlane,
+    /// Endpoints every replica also sends its samples to, in Prometheus's format.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remote_write: Vec<RemoteWrite>,
     /// Placement and metadata of its pods, over `spec.defaults.pod`.
     #[serde(skip_serializing_if = "PodSettings::is_empty")]
     pub pod: PodSettings,
@@ -98,6 +109,9 @@ impl Default for Prometheus {
             sidecar_resources: Resources::new("100m", "128Mi", "512Mi"),
             log_level: LogLevel::Info,
             rule_files: Vec::new(),
+            additional_scrape_configs: Vec::new(),
+            control_plane: ControlPlane::default(),
+            remote_write: Vec::new(),
             rule_files_from: Vec::new(),
             rule_file_origins: BTreeMap::new(),
         }

@@ -17,6 +17,7 @@ mod pods;
 mod replicas;
 mod retention;
 mod rule_files;
+mod scrape;
 mod shards;
 mod store_api;
 mod store_shards;
@@ -106,6 +107,7 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     values::volumes_have_room(spec, &mut f);
     values::secret_keys_are_file_names(spec, &mut f);
     values::hosts_fit_in_dns(spec, &mut f);
+    scrape::scrape_configs_are_valid(spec, &mut f);
     pods::pod_settings_are_well_formed(spec, &mut f);
     pods::platform_ids_are_not_also_fixed(spec, &mut f);
     extras::extras_are_well_formed(spec, &mut f);

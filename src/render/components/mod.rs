@@ -4,6 +4,7 @@
 
 pub mod alertmanager;
 pub mod compact;
+pub mod control_plane;
 pub mod grafana;
 pub mod ingress;
 pub mod kube_state_metrics;

@@ -10,8 +10,9 @@ use k8s_openapi::api::rbac::v1 as rbac;
 use serde::Serialize;
 
 use super::objstore::{self, Buckets};
-use super::{alertmanager, thanos};
+use super::{alertmanager, control_plane, thanos};
 use crate::config::facts::{ALERTS_NEEDING_EVERY_TARGET, Ui};
+use crate::config::model::scrape::RemoteWrite;
 use crate::config::model::{Rule, Spec};
 use crate::config::types::LabelName;
 use crate::render::RenderError;
@@ -65,6 +66,9 @@ struct ConfigVars<'a> {
     /// The steps ending each of the fixed jobs: the shard's share of their targets.
     share: Vec<Relabel>,
     scrape_jobs: Vec<JobVars<'a>>,
+    /// The control-plane jobs and the user's, each ending with the shard's share.
+    more_jobs: Vec<serde_json::Value>,
+    remote_write: &'a [RemoteWrite],
 }
 
 /// A component's scrape job, and the steps ending it: the shard's share of its targets.
@@ -251,6 +255,27 @@ fn config(
         job,
         share: shard.hashed_share(),
     }));
+    // The control plane's jobs and the user's are typed in the config's model; each ends,
+    // like every job, with the shard's share of its targets.
+    let share = serde_json::to_value(shard.hashed_share()).unwrap_or_default();
+    let more_jobs = control_plane::jobs(&spec.prometheus.control_plane)
+        .iter()
+        .chain(&spec.prometheus.additional_scrape_configs)
+        .map(|job| {
+            let mut job = serde_json::to_value(job).unwrap_or_default();
+            if let (Some(steps), Some(share)) = (
+                job.as_object_mut().map(|j| {
+                    j.entry("relabel_configs")
+                        .or_insert_with(|| serde_json::Value::Array(Vec::new()))
+                }),
+                share.as_array(),
+            ) && let Some(steps) = steps.as_array_mut()
+            {
+                steps.extend(share.iter().cloned());
+            }
+            job
+        })
+        .collect();
     let vars = ConfigVars {
         namespace: stack.namespace,
         scrape_interval: spec.prometheus.scrape_interval.to_string(),
@@ -261,6 +286,8 @@ fn config(
         alertmanager_srv: spec.alertmanager.enabled.then(|| alertmanager::srv(stack)),
         share: shard.hashed_share(),
         scrape_jobs,
+        more_jobs,
+        remote_write: &spec.prometheus.remote_write,
     };
     let checked: Checked<PromConfig> = render_checked(stack.templates, TEMPLATE, &vars)?;
     checked

@@ -121,10 +121,14 @@ impl<'s, 'a> Files<'s, 'a> {
                 "{} uses {kind} `{name}`, which is neither rendered nor a declared prerequisite",
                 self.owner()
             )),
-            (Some(need), Some(key)) if !need.keys.contains(key) => problems.push(format!(
-                "{} reads key `{key}` of {kind} `{name}`, which the prerequisites do not list",
-                self.owner()
-            )),
+            // A prerequisite listing no keys is used whole (a user's Secret mounted by
+            // `extra.volumes` without `items`): any key may be in it.
+            (Some(need), Some(key)) if !need.keys.is_empty() && !need.keys.contains(key) => {
+                problems.push(format!(
+                    "{} reads key `{key}` of {kind} `{name}`, which the prerequisites do not list",
+                    self.owner()
+                ))
+            }
             _ => {}
         }
     }
