@@ -17,6 +17,7 @@ use crate::config::types::{Duration, LabelName};
 pub struct ScrapeConfig {
     /// The job's name, the `job` label of its series; unique among every job.
     pub job_name: String,
+    /// How often the targets are scraped; `prometheus.scrapeInterval` when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scrape_interval: Option<Duration>,
     /// At most `scrape_interval`.
@@ -25,37 +26,52 @@ pub struct ScrapeConfig {
     /// Starts with `/`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_path: Option<String>,
+    /// `http` (the default) or `https`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<Scheme>,
     /// URL parameters of every scrape.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub params: BTreeMap<String, Vec<String>>,
+    /// Keep the target's own labels where they clash with the job's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub honor_labels: Option<bool>,
+    /// Keep the timestamps the target reports (the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub honor_timestamps: Option<bool>,
+    /// Samples per scrape above which the whole scrape fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sample_limit: Option<u64>,
+    /// Labels per series above which the scrape fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label_limit: Option<u64>,
+    /// Targets above which the job scrapes none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_limit: Option<u64>,
+    /// Basic auth; the password from a mounted file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic_auth: Option<BasicAuth>,
+    /// An `Authorization` header; the credentials from a mounted file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization: Option<Authorization>,
+    /// TLS towards the targets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_config: Option<TlsConfig>,
+    /// An HTTP proxy to scrape through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
+    /// Fixed targets.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub static_configs: Vec<StaticConfig>,
+    /// Targets found through the Kubernetes API.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kubernetes_sd_configs: Vec<KubernetesSdConfig>,
+    /// Targets found through DNS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dns_sd_configs: Vec<DnsSdConfig>,
+    /// Steps over each target's labels before it is scraped.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub relabel_configs: Vec<RelabelConfig>,
+    /// Steps over each scraped series' labels before it is stored.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metric_relabel_configs: Vec<RelabelConfig>,
 }
@@ -103,6 +119,7 @@ pub enum Scheme {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BasicAuth {
+    /// The user name.
     pub username: String,
     /// An absolute path on a volume mounted into the prometheus container.
     pub password_file: String,
@@ -123,14 +140,19 @@ pub struct Authorization {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
+    /// CA certificates to check the server's certificate with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<String>,
+    /// Client certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_file: Option<String>,
+    /// Client certificate's key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_file: Option<String>,
+    /// The name the server's certificate must be valid for, when not the target's host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_name: Option<String>,
+    /// Accept any server certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insecure_skip_verify: Option<bool>,
     /// `TLS10` … `TLS13`.
@@ -154,7 +176,9 @@ pub enum TlsVersion {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StaticConfig {
+    /// `host:port` of each target.
     pub targets: Vec<String>,
+    /// Labels added to every series of these targets.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<LabelName, String>,
 }
@@ -163,9 +187,12 @@ pub struct StaticConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KubernetesSdConfig {
+    /// What is discovered: `node`, `pod`, `service`, `endpoints`, `endpointslice` or `ingress`.
     pub role: KubernetesRole,
+    /// The namespaces to look in; every one when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<SdNamespaces>,
+    /// Label and field selectors the API server filters by, one per role.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub selectors: Vec<SdSelector>,
 }
@@ -184,8 +211,10 @@ pub enum KubernetesRole {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SdNamespaces {
+    /// Namespace names.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub names: Vec<String>,
+    /// Also the stack's own namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub own_namespace: Option<bool>,
 }
@@ -194,9 +223,12 @@ pub struct SdNamespaces {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SdSelector {
+    /// The role the selector applies to.
     pub role: KubernetesRole,
+    /// A label selector, such as `app=web,tier!=cache`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// A field selector, such as `spec.nodeName=node-1`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
@@ -205,12 +237,15 @@ pub struct SdSelector {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DnsSdConfig {
+    /// The DNS names to query.
     pub names: Vec<String>,
     /// `SRV` when unset; `A`, `AAAA` and `MX` need `port`.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<DnsType>,
+    /// The port of the targets found by A, AAAA, MX and NS records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
+    /// How often the names are queried again (30s when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_interval: Option<Duration>,
 }
@@ -232,17 +267,22 @@ pub enum DnsType {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RelabelConfig {
+    /// Labels whose values, joined by `separator`, the step reads.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub source_labels: Vec<String>,
+    /// Joins the source labels' values (`;` when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub separator: Option<String>,
     /// RE2 syntax, anchored at both ends; `(.*)` when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regex: Option<String>,
+    /// `hashmod` only: the number of buckets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modulus: Option<u64>,
+    /// The label the step writes (or, for `keepequal`/`dropequal`, compares).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_label: Option<String>,
+    /// What `replace` writes, with `$1` … for the regex's groups (`$1` when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replacement: Option<String>,
     /// `replace` when unset.
@@ -275,20 +315,28 @@ pub struct RemoteWrite {
     /// Unique among the endpoints; names the queue in Prometheus's metrics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// How long one request may take (30s when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_timeout: Option<Duration>,
+    /// Basic auth; the password from a mounted file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basic_auth: Option<BasicAuth>,
+    /// An `Authorization` header; the credentials from a mounted file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization: Option<Authorization>,
+    /// TLS towards the endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_config: Option<TlsConfig>,
+    /// An HTTP proxy to send through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
+    /// Steps over each series' labels before it is sent; `drop` what the endpoint need not get.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub write_relabel_configs: Vec<RelabelConfig>,
+    /// How samples are batched and retried.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_config: Option<QueueConfig>,
+    /// Send exemplars too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_exemplars: Option<bool>,
 }
@@ -297,18 +345,25 @@ pub struct RemoteWrite {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueConfig {
+    /// Samples buffered per shard before reading from the WAL blocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<u64>,
+    /// Most concurrent senders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_shards: Option<u64>,
+    /// Fewest concurrent senders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_shards: Option<u64>,
+    /// Samples per request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_samples_per_send: Option<u64>,
+    /// Longest a sample waits in a batch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_send_deadline: Option<Duration>,
+    /// First wait before a retry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_backoff: Option<Duration>,
+    /// Longest wait between retries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_backoff: Option<Duration>,
 }
