@@ -59,13 +59,13 @@ impl PromConfig {
             // The typed jobs' steps were checked by validation.
             if let AnyScrapeConfig::Own(job) = job {
                 for r in &job.relabel_configs {
-                    r.check(&job.job_name)?;
+                    check_relabel(r, &job.job_name)?;
                 }
             }
         }
         if let Some(alerting) = &self.alerting {
             for r in &alerting.alert_relabel_configs {
-                r.check("alerting")?;
+                check_relabel(r, "alerting")?;
             }
         }
         Ok(())
@@ -165,59 +165,18 @@ pub struct TlsConfig {
     pub insecure_skip_verify: bool,
 }
 
-/// A relabeling step (`model/relabel/relabel.go` of Prometheus v3.5.0): also written by
-/// the renderer where a step is computed (a shard's share of the targets).
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Relabel {
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub source_labels: Vec<LabelName>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub regex: Option<String>,
-    /// `hashmod` only: the number of buckets the hash of the source labels falls into.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modulus: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target_label: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replacement: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<RelabelAction>,
-}
+/// A relabelling step: the config's model of it, which the renderer also writes where a
+/// step is computed (a shard's share of the targets). Prometheus's load-time checks are
+/// [`Relabel::problems`]; the regexes are stackgen's own text or validated label names, so
+/// the test suite compiles them (`relabel_regexes_compile`), not every run.
+pub use crate::config::model::scrape::{RelabelAction, RelabelConfig as Relabel};
 
-impl Relabel {
-    /// The regexes are not compiled here: each is stackgen's own text or a validated label
-    /// name, so the test suite compiles them (`relabel_regexes_compile`), not every run.
-    /// What Prometheus refuses at load (`Config.Validate`) is refused here too.
-    pub fn check(&self, job: &str) -> Result<(), String> {
-        let needs_target = matches!(
-            self.action,
-            None | Some(RelabelAction::Replace | RelabelAction::Hashmod)
-        );
-        if needs_target && self.target_label.is_none() {
-            return Err(format!(
-                "job `{job}`: a replace or hashmod relabeling needs `target_label`"
-            ));
-        }
-        if matches!(self.action, Some(RelabelAction::Hashmod)) && self.modulus.unwrap_or(0) == 0 {
-            return Err(format!(
-                "job `{job}`: a hashmod relabeling needs a non-zero `modulus`"
-            ));
-        }
-        Ok(())
+/// What Prometheus refuses at load (`Config.Validate`) of a step of job `job`.
+fn check_relabel(step: &Relabel, job: &str) -> Result<(), String> {
+    match step.problems().into_iter().next() {
+        Some((_, why, _)) => Err(format!("job `{job}`: {why}")),
+        None => Ok(()),
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RelabelAction {
-    Replace,
-    Keep,
-    Drop,
-    Hashmod,
-    Labelmap,
-    Labeldrop,
-    Labelkeep,
 }
 
 /// The part of Alertmanager's config format that stackgen writes.
@@ -385,7 +344,7 @@ mod tests {
             let mut compiled = 0;
             for relabel in relabels {
                 let relabel: Relabel = serde_json::from_value(relabel.clone()).unwrap();
-                relabel.check(map).unwrap();
+                check_relabel(&relabel, map).unwrap();
                 if let Some(regex) = &relabel.regex {
                     regex::Regex::new(&format!("^(?s:{regex})$")).unwrap();
                     compiled += 1;
@@ -404,11 +363,12 @@ mod tests {
             action: Some(RelabelAction::Hashmod),
             ..Relabel::default()
         };
-        assert!(step(Some(2), Some("__tmp_hash")).check("j").is_ok());
-        let zero = step(Some(0), Some("__tmp_hash")).check("j").unwrap_err();
-        assert!(zero.contains("non-zero `modulus`"), "{zero}");
-        assert!(step(None, Some("__tmp_hash")).check("j").is_err());
-        let untargeted = step(Some(2), None).check("j").unwrap_err();
+        let check = |r: Relabel| check_relabel(&r, "j");
+        assert!(check(step(Some(2), Some("__tmp_hash"))).is_ok());
+        let zero = check(step(Some(0), Some("__tmp_hash"))).unwrap_err();
+        assert!(zero.contains("`modulus` above 0"), "{zero}");
+        assert!(check(step(None, Some("__tmp_hash"))).is_err());
+        let untargeted = check(step(Some(2), None)).unwrap_err();
         assert!(untargeted.contains("needs `target_label`"), "{untargeted}");
     }
 }

@@ -290,6 +290,51 @@ pub struct RelabelConfig {
     pub action: Option<RelabelAction>,
 }
 
+impl RelabelConfig {
+    /// What Prometheus's `relabel.Config.Validate` refuses of the step, as (the field at
+    /// fault, or `""` for the step, why, how to fix it). The regex is compiled by whoever
+    /// needs it compiled.
+    pub fn problems(&self) -> Vec<(&'static str, String, &'static str)> {
+        let mut problems = Vec::new();
+        let action = self.action.unwrap_or(RelabelAction::Replace);
+        let needs_target = matches!(
+            action,
+            RelabelAction::Replace
+                | RelabelAction::Hashmod
+                | RelabelAction::Lowercase
+                | RelabelAction::Uppercase
+                | RelabelAction::KeepEqual
+                | RelabelAction::DropEqual
+        );
+        if needs_target && self.target_label.is_none() {
+            problems.push((
+                "",
+                format!("a `{}` step needs `target_label`", action.as_str()),
+                "name the label it writes (or compares) in `target_label`",
+            ));
+        }
+        if action == RelabelAction::Hashmod && self.modulus.unwrap_or(0) == 0 {
+            problems.push((
+                "modulus",
+                "a `hashmod` step needs a `modulus` above 0".to_owned(),
+                "set the number of buckets the hash falls into",
+            ));
+        }
+        let by_name = matches!(action, RelabelAction::Labeldrop | RelabelAction::Labelkeep);
+        if by_name && (!self.source_labels.is_empty() || self.target_label.is_some()) {
+            problems.push((
+                "",
+                format!(
+                    "a `{}` step matches label names by `regex` and takes no `source_labels` or `target_label`",
+                    action.as_str()
+                ),
+                "keep only `regex` and `action`",
+            ));
+        }
+        problems
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RelabelAction {
@@ -304,6 +349,24 @@ pub enum RelabelAction {
     Labelkeep,
     Lowercase,
     Uppercase,
+}
+
+impl RelabelAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelabelAction::Replace => "replace",
+            RelabelAction::Keep => "keep",
+            RelabelAction::Drop => "drop",
+            RelabelAction::KeepEqual => "keepequal",
+            RelabelAction::DropEqual => "dropequal",
+            RelabelAction::Hashmod => "hashmod",
+            RelabelAction::Labelmap => "labelmap",
+            RelabelAction::Labeldrop => "labeldrop",
+            RelabelAction::Labelkeep => "labelkeep",
+            RelabelAction::Lowercase => "lowercase",
+            RelabelAction::Uppercase => "uppercase",
+        }
+    }
 }
 
 /// A remote-write endpoint (`remote_write` entry).

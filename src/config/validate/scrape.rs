@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use super::Findings;
 use crate::config::model::scrape::{
-    DnsType, KubernetesRole, RelabelAction, RelabelConfig, RemoteWrite, ScrapeConfig, client_files,
+    DnsType, KubernetesRole, RelabelConfig, RemoteWrite, ScrapeConfig, client_files,
 };
 use crate::config::model::{Extras, Spec};
 
@@ -236,40 +236,13 @@ fn relabels(at: &str, steps: &[RelabelConfig], f: &mut Findings) {
                 "Prometheus takes RE2 syntax, anchored at both ends",
             );
         }
-        let action = step.action.unwrap_or(RelabelAction::Replace);
-        let needs_target = matches!(
-            action,
-            RelabelAction::Replace
-                | RelabelAction::Hashmod
-                | RelabelAction::Lowercase
-                | RelabelAction::Uppercase
-                | RelabelAction::KeepEqual
-                | RelabelAction::DropEqual
-        );
-        if needs_target && step.target_label.is_none() {
-            f.error(
-                &at,
-                format!("a `{}` step needs `target_label`", action_name(action)),
-                "name the label it writes (or compares) in `target_label`",
-            );
-        }
-        if action == RelabelAction::Hashmod && step.modulus.unwrap_or(0) == 0 {
-            f.error(
-                &format!("{at}.modulus"),
-                "a `hashmod` step needs a `modulus` above 0".to_owned(),
-                "set the number of buckets the hash falls into",
-            );
-        }
-        let label_set = matches!(action, RelabelAction::Labeldrop | RelabelAction::Labelkeep);
-        if label_set && (!step.source_labels.is_empty() || step.target_label.is_some()) {
-            f.error(
-                &at,
-                format!(
-                    "a `{}` step matches label names by `regex` and takes no `source_labels` or `target_label`",
-                    action_name(action)
-                ),
-                "keep only `regex` and `action`",
-            );
+        for (field, why, help) in step.problems() {
+            let at = if field.is_empty() {
+                at.clone()
+            } else {
+                format!("{at}.{field}")
+            };
+            f.error(&at, why, help);
         }
     }
 }
@@ -289,13 +262,6 @@ fn selector_roles(role: KubernetesRole) -> &'static [KubernetesRole] {
 
 fn role_name(role: KubernetesRole) -> String {
     serde_json::to_value(role)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn action_name(action: RelabelAction) -> String {
-    serde_json::to_value(action)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()

@@ -14,7 +14,6 @@ use super::{alertmanager, control_plane, thanos};
 use crate::config::facts::{ALERTS_NEEDING_EVERY_TARGET, Ui};
 use crate::config::model::scrape::RemoteWrite;
 use crate::config::model::{Rule, Spec};
-use crate::config::types::LabelName;
 use crate::render::RenderError;
 use crate::render::assets;
 use crate::render::embedded::{Checked, render_checked, rule_files};
@@ -122,14 +121,14 @@ impl Shard {
         }
         vec![
             Relabel {
-                source_labels: vec![LabelName::lit(ADDRESS_LABEL)],
+                source_labels: vec![ADDRESS_LABEL.to_owned()],
                 modulus: Some(self.count.into()),
                 target_label: Some(HASH_LABEL.to_owned()),
                 action: Some(RelabelAction::Hashmod),
                 ..Relabel::default()
             },
             Relabel {
-                source_labels: vec![LabelName::lit(HASH_LABEL)],
+                source_labels: vec![HASH_LABEL.to_owned()],
                 regex: Some(self.index.to_string()),
                 action: Some(RelabelAction::Keep),
                 ..Relabel::default()
@@ -145,7 +144,7 @@ impl Shard {
             return Vec::new();
         }
         vec![Relabel {
-            source_labels: vec![LabelName::lit(CONTROLLER_LABEL)],
+            source_labels: vec![CONTROLLER_LABEL.to_owned()],
             regex: Some(self.name.clone()),
             action: Some(RelabelAction::Keep),
             ..Relabel::default()
