@@ -10,9 +10,11 @@ mod grafana;
 mod images;
 mod ingress;
 mod labels;
+mod matchers;
 mod metadata;
 mod object_storage;
 mod pods;
+mod receivers;
 mod replicas;
 mod retention;
 mod rule_files;
@@ -87,6 +89,10 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
         &mut f,
     );
     alertmanager::alertmanager_routes_resolve(spec, &mut f);
+    alertmanager::time_intervals_parse(spec, &mut f);
+    alertmanager::inhibit_rules_parse(spec, &mut f);
+    alertmanager::templates_load(spec, &mut f);
+    receivers::integrations_are_usable(spec, &mut f);
     endpoints::remote_endpoints_are_unique(spec, &mut f);
     store_api::store_api_can_be_offered(spec, &mut f);
     store_api::remote_endpoints_are_reachable(spec, &mut f);
