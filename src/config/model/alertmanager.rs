@@ -238,7 +238,9 @@ impl Default for Route {
 pub struct ChildRoute {
     /// Receiver of the matching alerts.
     pub receiver: String,
-    /// Alertmanager matchers such as `severity="critical"`, all of which must match.
+    /// Alertmanager matchers such as `severity="critical"`, all of which must match; none
+    /// matches every alert.
+    #[serde(default)]
     pub matchers: Vec<String>,
     /// Keep trying later siblings after a match.
     #[serde(default, rename = "continue")]

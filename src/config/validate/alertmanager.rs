@@ -449,7 +449,8 @@ pub(super) fn templates_load(spec: &Spec, f: &mut Findings) {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::testing::{help_of, passes, rejects};
+    use crate::config::testing::{diagnostics, expect, help_of, passes, refused, rejects};
+    use crate::diagnostic::Severity;
 
     #[test]
     fn values_alertmanager_refuses_are_refused() {
@@ -529,6 +530,159 @@ mod tests {
         );
         assert!(
             help_of(&d).contains("label=\\\"value\\\"") || help_of(&d).contains("label=\"value\"")
+        );
+    }
+
+    #[test]
+    fn nested_routes_resolve_their_receivers_and_time_intervals_with_suggestions() {
+        let body = r#"
+            alertmanager:
+              receivers: [{name: default}, {name: pager}]
+              timeIntervals:
+                - name: business-hours
+                  timeIntervals: [{weekdays: ['monday:friday'], times: [{startTime: '08:00', endTime: '18:00'}]}]
+              route:
+                routes:
+                  - receiver: pager
+                    muteTimeIntervals: [busines-hours]
+                    routes:
+                      - {receiver: pagr, matchers: ['a="b"'], groupBy: ['...', job], repeatInterval: 0s}
+            "#;
+        let ds = diagnostics(body);
+        let d = expect(
+            &ds,
+            Severity::Error,
+            "spec.alertmanager.route.routes[0].muteTimeIntervals[0]",
+            "time interval `busines-hours` is not defined in `spec.alertmanager.timeIntervals`",
+        );
+        assert!(help_of(&d).starts_with("did you mean `business-hours`?"));
+        let d = expect(
+            &ds,
+            Severity::Error,
+            "spec.alertmanager.route.routes[0].routes[0].receiver",
+            "receiver `pagr` is not defined",
+        );
+        assert!(help_of(&d).starts_with("did you mean `pager`?"));
+        expect(
+            &ds,
+            Severity::Error,
+            "spec.alertmanager.route.routes[0].routes[0].groupBy[0]",
+            "`...` (every label) is listed with other labels",
+        );
+        expect(
+            &ds,
+            Severity::Error,
+            "spec.alertmanager.route.routes[0].routes[0].repeatInterval",
+            "is zero",
+        );
+    }
+
+    #[test]
+    fn time_intervals_are_read_as_alertmanager_reads_them() {
+        let base = "alertmanager: {timeIntervals: [{name: t, timeIntervals: [";
+        for (range, path, fragment) in [
+            (
+                "{times: [{startTime: '18:00', endTime: '08:00'}]}",
+                "times[0]",
+                "starts at 18:00 but ends at 08:00",
+            ),
+            (
+                "{times: [{startTime: '8:00', endTime: '09:00'}]}",
+                "times[0].startTime",
+                "is not a time of day",
+            ),
+            (
+                "{weekdays: ['friday:monday']}",
+                "weekdays[0]",
+                "ends before it starts",
+            ),
+            ("{weekdays: [funday]}", "weekdays[0]", "is not a weekday"),
+            ("{daysOfMonth: ['0']}", "daysOfMonth[0]", "is not a day"),
+            (
+                "{daysOfMonth: ['-1:5']}",
+                "daysOfMonth[0]",
+                "ends before it starts",
+            ),
+            ("{months: ['13']}", "months[0]", "is not a month"),
+            (
+                "{years: ['2027:2026']}",
+                "years[0]",
+                "ends before it starts",
+            ),
+            (
+                "{location: 'Mars Base'}",
+                "location",
+                "is not an IANA time zone name",
+            ),
+        ] {
+            rejects(
+                &format!("{base}{range}]}}]}}"),
+                &format!("spec.alertmanager.timeIntervals[0].timeIntervals[0].{path}"),
+                fragment,
+            );
+        }
+        passes(
+            &format!(
+                "{base}{{times: [{{startTime: '00:00', endTime: '24:00'}}], weekdays: [Saturday, 'monday:friday'], daysOfMonth: ['1:5', '-3:-1'], months: ['january:march', '12'], years: ['2026'], location: Europe/Berlin}}]}}]}}"
+            ),
+            "spec.alertmanager.timeIntervals[0]",
+        );
+        rejects(
+            "alertmanager: {timeIntervals: [{name: t, timeIntervals: []}, {name: t, timeIntervals: []}]}",
+            "spec.alertmanager.timeIntervals[1].name",
+            "time interval `t` is defined twice",
+        );
+    }
+
+    #[test]
+    fn inhibition_matchers_must_parse() {
+        rejects(
+            "alertmanager: {inhibitRules: [{sourceMatchers: ['severity=critical'], targetMatchers: ['severity=~\"(w\"'], equal: [alertname]}]}",
+            "spec.alertmanager.inhibitRules[0].targetMatchers[0]",
+            "is not a regular expression",
+        );
+    }
+
+    #[test]
+    fn template_files_are_read_beside_the_config_and_parsed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tmpl")).unwrap();
+        let good = r#"{{ define "t" }}{{ .CommonLabels.alertname | toUpper }}{{ end }}"#;
+        std::fs::write(dir.path().join("tmpl/a.tmpl"), good).unwrap();
+        std::fs::write(dir.path().join("tmpl/readme.md"), "not read").unwrap();
+        std::fs::write(
+            dir.path().join("bad.tmpl"),
+            "{{ define \"x\" }}{{ $labels.job }}",
+        )
+        .unwrap();
+        let path = dir.path().join("stack.yaml");
+        let load = |templates: &str| {
+            let text = format!(
+                "apiVersion: stackgen.dev/v1alpha1\nkind: MonitoringStack\nspec:\n  alertmanager: {{templates: {templates}}}\n"
+            );
+            std::fs::write(&path, &text).unwrap();
+            crate::config::load(&crate::config::Inputs {
+                documents: vec![crate::config::Document {
+                    name: path.to_string_lossy().into_owned(),
+                    text,
+                }],
+                ..Default::default()
+            })
+        };
+        let loaded = load("[tmpl]").expect("a directory of templates loads");
+        let files = &loaded.config.spec.alertmanager.templates[0].files;
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].name, "a.tmpl");
+        let d = refused(
+            load("[bad.tmpl]"),
+            "spec.alertmanager.templates[0]",
+            "`bad.tmpl` is not a template Alertmanager can parse",
+        );
+        assert!(d.message.contains("`$labels`"), "{}", d.message);
+        refused(
+            load("[tmpl/a.tmpl, tmpl]"),
+            "spec.alertmanager.templates[1]",
+            "a template file named `a.tmpl` is read twice",
         );
     }
 
