@@ -61,11 +61,65 @@ const FUNCTIONS: [&str; 47] = [
 /// Variables Prometheus defines for alert templates.
 const VARIABLES: [&str; 4] = ["$labels", "$value", "$externalLabels", "$externalURL"];
 
+/// Functions Alertmanager adds to Go's for notification templates (its `template.DefaultFuncs`
+/// in v0.28).
+const ALERTMANAGER_FUNCTIONS: [&str; 16] = [
+    "toUpper",
+    "toLower",
+    "title",
+    "trimSpace",
+    "join",
+    "match",
+    "safeHtml",
+    "safeUrl",
+    "urlUnescape",
+    "reReplaceAll",
+    "stringSlice",
+    "date",
+    "tz",
+    "since",
+    "humanizeDuration",
+    "toJson",
+];
+
+/// Whose templates are checked: the functions and variables each defines.
+#[derive(Clone, Copy)]
+pub enum Dialect {
+    /// Prometheus's alert labels and annotations.
+    Prometheus,
+    /// Alertmanager's notification templates: the data is `.`, no `$labels`.
+    Alertmanager,
+}
+
+impl Dialect {
+    fn defines_function(self, name: &str) -> bool {
+        match self {
+            Self::Prometheus => FUNCTIONS.contains(&name),
+            // Go's own functions are the first 19 of `FUNCTIONS`.
+            Self::Alertmanager => {
+                FUNCTIONS[..19].contains(&name) || ALERTMANAGER_FUNCTIONS.contains(&name)
+            }
+        }
+    }
+
+    fn defines_variable(self, name: &str) -> bool {
+        match self {
+            Self::Prometheus => VARIABLES.contains(&name),
+            Self::Alertmanager => false,
+        }
+    }
+}
+
 /// Words that open a block closed by `end`.
 const BLOCKS: [&str; 4] = ["if", "range", "with", "define"];
 
 /// Why `text` is not a template Prometheus can parse, if it is not.
 pub fn check(text: &str) -> Result<(), String> {
+    check_in(text, Dialect::Prometheus)
+}
+
+/// Why `text` is not a template `dialect` can parse, if it is not.
+pub fn check_in(text: &str, dialect: Dialect) -> Result<(), String> {
     let mut open_blocks: Vec<&str> = Vec::new();
     let mut declared: Vec<String> = Vec::new();
     let mut rest = text;
@@ -82,7 +136,7 @@ pub fn check(text: &str) -> Result<(), String> {
         if action.starts_with("/*") {
             continue; // a comment
         }
-        action_ok(action, &mut open_blocks, &mut declared)?;
+        action_ok(action, dialect, &mut open_blocks, &mut declared)?;
     }
     if rest.contains("}}") && !text.contains("{{") {
         return Err("`}}` without an opening `{{`".to_owned());
@@ -97,6 +151,7 @@ pub fn check(text: &str) -> Result<(), String> {
 
 fn action_ok<'a>(
     action: &'a str,
+    dialect: Dialect,
     open_blocks: &mut Vec<&'a str>,
     declared: &mut Vec<String>,
 ) -> Result<(), String> {
@@ -124,13 +179,12 @@ fn action_ok<'a>(
     for word in words(action) {
         if let Some(var) = word.strip_prefix('$') {
             let name = format!("${}", var.split('.').next().unwrap_or_default());
-            let known =
-                name == "$" || VARIABLES.contains(&name.as_str()) || declared.contains(&name);
+            let known = name == "$" || dialect.defines_variable(&name) || declared.contains(&name);
             if !known {
                 return Err(format!("undefined variable `{name}`"));
             }
         } else if is_identifier(word)
-            && !FUNCTIONS.contains(&word)
+            && !dialect.defines_function(word)
             && !BLOCKS.contains(&word)
             && ![
                 "else", "end", "nil", "true", "false", "template", "block", "break", "continue",
@@ -187,7 +241,19 @@ fn is_identifier(word: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use super::{Dialect, check, check_in};
+
+    #[test]
+    fn alertmanager_templates_know_their_own_functions_and_no_labels_variable() {
+        let ok = r#"{{ define "slack.title" }}[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ end }}
+{{ define "slack.text" }}{{ range .Alerts.Firing }}{{ .Annotations.summary }} {{ join ", " .Labels.Values }}{{ end }}{{ end }}"#;
+        assert_eq!(check_in(ok, Dialect::Alertmanager), Ok(()));
+        let err = check_in("{{ $labels.job }}", Dialect::Alertmanager).unwrap_err();
+        assert!(err.contains("undefined variable `$labels`"), "{err}");
+        let err =
+            check_in("{{ .Status | humanizePercentage }}", Dialect::Alertmanager).unwrap_err();
+        assert!(err.contains("humanizePercentage"), "{err}");
+    }
 
     #[test]
     fn the_templates_prometheus_users_write_pass() {

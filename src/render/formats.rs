@@ -184,23 +184,76 @@ fn check_relabel(step: &Relabel, job: &str) -> Result<(), String> {
 #[serde(deny_unknown_fields)]
 pub struct AlertmanagerConfig {
     pub global: AmGlobal,
+    #[serde(default)]
+    pub templates: Vec<String>,
     pub route: AmRoute,
     pub inhibit_rules: Vec<AmInhibit>,
     pub receivers: Vec<AmReceiver>,
+    #[serde(default)]
+    pub time_intervals: Vec<AmTimeInterval>,
 }
 
 impl AlertmanagerConfig {
     pub fn check(&self) -> Result<(), String> {
         let names: Vec<&str> = self.receivers.iter().map(|r| r.name.as_str()).collect();
-        let routed = std::iter::once(&self.route.receiver)
-            .chain(self.route.routes.iter().map(|r| &r.receiver));
-        for receiver in routed {
-            if !names.contains(&receiver.as_str()) {
-                return Err(format!("route to undefined receiver `{receiver}`"));
+        let intervals: Vec<&str> = self
+            .time_intervals
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        if !names.contains(&self.route.receiver.as_str()) {
+            return Err(format!(
+                "route to undefined receiver `{}`",
+                self.route.receiver
+            ));
+        }
+        let mut routes: Vec<&AmChildRoute> = self.route.routes.iter().collect();
+        while let Some(route) = routes.pop() {
+            if !names.contains(&route.receiver.as_str()) {
+                return Err(format!("route to undefined receiver `{}`", route.receiver));
             }
+            let named = route
+                .mute_time_intervals
+                .iter()
+                .chain(&route.active_time_intervals);
+            if let Some(missing) = named.into_iter().find(|n| !intervals.contains(&n.as_str())) {
+                return Err(format!("route names undefined time interval `{missing}`"));
+            }
+            routes.extend(&route.routes);
         }
         Ok(())
     }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmTimeInterval {
+    pub name: String,
+    pub time_intervals: Vec<AmTimeRange>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmTimeRange {
+    #[serde(default)]
+    pub times: Vec<AmTimes>,
+    #[serde(default)]
+    pub weekdays: Vec<String>,
+    #[serde(default)]
+    pub days_of_month: Vec<String>,
+    #[serde(default)]
+    pub months: Vec<String>,
+    #[serde(default)]
+    pub years: Vec<String>,
+    #[serde(default)]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmTimes {
+    pub start_time: String,
+    pub end_time: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -227,6 +280,20 @@ pub struct AmChildRoute {
     pub matchers: Vec<String>,
     #[serde(rename = "continue")]
     pub _continue: bool,
+    #[serde(default)]
+    pub group_by: Option<Vec<String>>,
+    #[serde(default)]
+    pub group_wait: Option<Duration>,
+    #[serde(default)]
+    pub group_interval: Option<Duration>,
+    #[serde(default)]
+    pub repeat_interval: Option<Duration>,
+    #[serde(default)]
+    pub mute_time_intervals: Vec<String>,
+    #[serde(default)]
+    pub active_time_intervals: Vec<String>,
+    #[serde(default)]
+    pub routes: Vec<AmChildRoute>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -247,6 +314,24 @@ pub struct AmReceiver {
     pub slack_configs: Vec<AmFileIntegration>,
     #[serde(default)]
     pub pagerduty_configs: Vec<AmFileIntegration>,
+    #[serde(default)]
+    pub email_configs: Vec<AmIntegration>,
+    #[serde(default)]
+    pub opsgenie_configs: Vec<AmIntegration>,
+    #[serde(default)]
+    pub victorops_configs: Vec<AmIntegration>,
+    #[serde(default)]
+    pub pushover_configs: Vec<AmIntegration>,
+    #[serde(default)]
+    pub sns_configs: Vec<AmIntegration>,
+    #[serde(default)]
+    pub telegram_configs: Vec<AmIntegration>,
+    #[serde(default)]
+    pub webex_configs: Vec<AmIntegration>,
+    #[serde(default)]
+    pub msteams_configs: Vec<AmIntegration>,
+    #[serde(default)]
+    pub discord_configs: Vec<AmIntegration>,
 }
 
 /// An integration whose secret is a mounted file.
@@ -262,6 +347,73 @@ pub struct AmFileIntegration {
     #[serde(default)]
     pub channel: Option<String>,
     pub send_resolved: bool,
+}
+
+/// The fields stackgen writes for the other integrations, each an Alertmanager v0.28 field;
+/// the secret ones only as `*_file` (and Webex's `http_config.authorization.credentials_file`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmIntegration {
+    // Secrets, as files.
+    pub auth_password_file: Option<String>,
+    pub api_key_file: Option<String>,
+    pub user_key_file: Option<String>,
+    pub token_file: Option<String>,
+    pub bot_token_file: Option<String>,
+    pub webhook_url_file: Option<String>,
+    pub http_config: Option<AmHttpConfig>,
+    // Everything else is plain text, numbers, flags and maps.
+    pub to: Option<String>,
+    pub from: Option<String>,
+    pub smarthost: Option<String>,
+    pub hello: Option<String>,
+    pub auth_username: Option<String>,
+    pub auth_identity: Option<String>,
+    pub require_tls: Option<bool>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub html: Option<String>,
+    pub text: Option<String>,
+    pub api_url: Option<String>,
+    pub message: Option<String>,
+    pub description: Option<String>,
+    pub source: Option<String>,
+    pub details: Option<BTreeMap<String, String>>,
+    pub responders: Option<Vec<BTreeMap<String, String>>>,
+    pub tags: Option<String>,
+    pub priority: Option<String>,
+    pub routing_key: Option<String>,
+    pub message_type: Option<String>,
+    pub state_message: Option<String>,
+    pub entity_display_name: Option<String>,
+    pub custom_fields: Option<BTreeMap<String, String>>,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub retry: Option<String>,
+    pub expire: Option<String>,
+    pub sigv4: Option<BTreeMap<String, String>>,
+    pub topic_arn: Option<String>,
+    pub target_arn: Option<String>,
+    pub phone_number: Option<String>,
+    pub subject: Option<String>,
+    pub attributes: Option<BTreeMap<String, String>>,
+    pub chat_id: Option<i64>,
+    pub parse_mode: Option<String>,
+    pub disable_notifications: Option<bool>,
+    pub room_id: Option<String>,
+    pub summary: Option<String>,
+    pub send_resolved: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmHttpConfig {
+    pub authorization: AmAuthorization,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmAuthorization {
+    pub credentials_file: String,
 }
 
 #[derive(Debug, Deserialize)]

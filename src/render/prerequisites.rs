@@ -183,13 +183,7 @@ pub fn of(spec: &Spec) -> Prerequisites {
     if spec.alertmanager.enabled {
         for r in &spec.alertmanager.receivers {
             let what = format!("Alertmanager receiver `{}`", r.name);
-            let refs = r
-                .webhook
-                .iter()
-                .map(|w| &w.url_secret)
-                .chain(r.slack.iter().map(|s| &s.api_url_secret))
-                .chain(r.pagerduty.iter().map(|d| &d.routing_key_secret));
-            for secret in refs {
+            for (_, secret) in r.secrets() {
                 p.secret_key(secret, &what);
             }
         }

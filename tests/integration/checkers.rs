@@ -876,10 +876,10 @@ fn amtool_check(files: &[PathBuf]) -> Result<(), String> {
         return Ok(());
     }
     let mut said = text(&out);
-    if said.contains("field url_file not found") {
+    if said.contains("_file not found") || said.contains("_configs not found") {
         said.push_str(
-            "\nnote: `url_file` on a webhook receiver needs Alertmanager 0.26 or later; this amtool may be older \
-             (Debian bookworm ships 0.25), so this is the checker's limit, not necessarily a defect",
+            "\nnote: Alertmanager 0.26 to 0.28 added the field; this amtool may be older \
+             (Debian bookworm ships 0.25) and `for_older_amtool` may need to know it",
         );
     }
     Err(format!(
@@ -888,8 +888,10 @@ fn amtool_check(files: &[PathBuf]) -> Result<(), String> {
     ))
 }
 
-/// The Alertmanager config of one output, written to `dir`; every secret file it reads must
-/// exist in the alertmanager container (amtool 0.25 does not open them).
+/// The Alertmanager config of one output, written to `dir`; every secret file and template
+/// it reads must exist in the alertmanager container (amtool 0.25 does not open secret
+/// files). Template files are written beside it and named by their local paths, so amtool
+/// parses them as Alertmanager does when it starts.
 fn prepare_alertmanager_config(r: &Rendered, dir: &Path) -> Result<Option<PathBuf>, String> {
     let Some(map) = r.config_map("alertmanager-config") else {
         return Ok(None);
@@ -897,10 +899,21 @@ fn prepare_alertmanager_config(r: &Rendered, dir: &Path) -> Result<Option<PathBu
     let body = map
         .get("alertmanager.yaml")
         .ok_or("ConfigMap `alertmanager-config` has no `alertmanager.yaml`")?;
-    let config: Value =
+    let mut config: Value =
         serde_saphyr::from_str(body).map_err(|e| format!("alertmanager.yaml is not YAML: {e}"))?;
     let mut fields = Vec::new();
     file_fields(&config, "", &mut fields);
+    for (i, t) in config["templates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        fields.push((
+            format!("/templates/{i}"),
+            t.as_str().unwrap_or_default().to_owned(),
+        ));
+    }
     let problems: Vec<String> = fields
         .iter()
         .filter_map(|(pointer, path)| {
@@ -912,19 +925,34 @@ fn prepare_alertmanager_config(r: &Rendered, dir: &Path) -> Result<Option<PathBu
     if !problems.is_empty() {
         return Err(problems.join("\n"));
     }
-    let body = if amtool_knows_webhook_url_file() {
-        body.clone()
-    } else {
-        without_webhook_url_file(config)
-    };
+    let shipped = r.config_map("alertmanager-templates").unwrap_or_default();
+    for t in config["templates"].as_array_mut().into_iter().flatten() {
+        let name = t
+            .as_str()
+            .unwrap_or_default()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        let text = shipped.get(name).ok_or_else(|| {
+            format!("template `{t}` is not in ConfigMap `alertmanager-templates`")
+        })?;
+        let local = write(
+            &dir.join(format!("{}.templates", r.slug())).join(name),
+            text,
+        );
+        *t = json!(local.to_string_lossy());
+    }
+    if !amtool_knows_v0_28() {
+        for_older_amtool(&mut config);
+    }
     Ok(Some(write(
         &dir.join(format!("{}.alertmanager.yaml", r.slug())),
-        &body,
+        &serde_saphyr::to_string(&config).unwrap(),
     )))
 }
 
-/// Whether this amtool reads `url_file` on webhooks (Alertmanager 0.26 and later).
-fn amtool_knows_webhook_url_file() -> bool {
+/// Whether this amtool reads every field Alertmanager 0.28 (the image) does.
+fn amtool_knows_v0_28() -> bool {
     static KNOWS: LazyLock<bool> = LazyLock::new(|| {
         let out = run("amtool", Command::new("amtool").arg("--version"));
         let said = text(&out);
@@ -934,30 +962,60 @@ fn amtool_knows_webhook_url_file() -> bool {
             .nth(1)
             .unwrap_or_default();
         let mut parts = version.split('.').map(|p| p.parse::<u64>().unwrap_or(0));
-        (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (0, 26)
+        (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (0, 28)
     });
     *KNOWS
 }
 
-/// The config with each webhook's `url_file` swapped for a placeholder `url`: Debian's
-/// amtool 0.25 predates `url_file` (the image runs 0.28), so only that one key is taken out
-/// of its sight; the file it names was checked above to be mounted, and every other field
-/// is checked as written.
-fn without_webhook_url_file(mut config: Value) -> String {
+/// Secret files an amtool older than 0.26/0.27 does not know, per integration, with the
+/// inline field and a placeholder it does know.
+const NEWER_FILES: [(&str, &str, &str, &str); 5] = [
+    (
+        "webhook_configs",
+        "url_file",
+        "url",
+        "http://url-file.invalid/",
+    ),
+    (
+        "pushover_configs",
+        "user_key_file",
+        "user_key",
+        "user-key-file",
+    ),
+    ("pushover_configs", "token_file", "token", "token-file"),
+    (
+        "telegram_configs",
+        "bot_token_file",
+        "bot_token",
+        "bot-token-file",
+    ),
+    (
+        "discord_configs",
+        "webhook_url_file",
+        "webhook_url",
+        "http://webhook-url-file.invalid/",
+    ),
+];
+
+/// The config as Debian's amtool 0.25 can read it (the image runs 0.28): each secret file
+/// it predates swapped for a placeholder of its inline twin, and Microsoft Teams (0.26) taken
+/// out. Only those keys leave its sight; the files were checked above to be mounted, and
+/// every other field, template and route is checked as written.
+fn for_older_amtool(config: &mut Value) {
     for receiver in config["receivers"].as_array_mut().into_iter().flatten() {
-        for hook in receiver["webhook_configs"]
-            .as_array_mut()
-            .into_iter()
-            .flatten()
-        {
-            if let Some(map) = hook.as_object_mut()
-                && map.remove("url_file").is_some()
-            {
-                map.insert("url".to_owned(), json!("http://url-file.invalid/"));
+        if let Some(map) = receiver.as_object_mut() {
+            map.remove("msteams_configs");
+        }
+        for (integration, file, inline, placeholder) in NEWER_FILES {
+            for c in receiver[integration].as_array_mut().into_iter().flatten() {
+                if let Some(map) = c.as_object_mut()
+                    && map.remove(file).is_some()
+                {
+                    map.insert(inline.to_owned(), json!(placeholder));
+                }
             }
         }
     }
-    serde_saphyr::to_string(&config).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,7 +32,11 @@ use crate::config::files::Reference;
 
 use super::types::{Dns1123Label, DnsName, ImageRef, LabelName, Registry};
 
-pub use alertmanager::{Alertmanager, ChildRoute, PagerDuty, Receiver, Route, Slack, Webhook};
+pub use alertmanager::{
+    Alertmanager, ChildRoute, Discord, Email, InhibitRule, MsTeams, Opsgenie, OpsgenieResponder,
+    PagerDuty, Pushover, Receiver, Route, Slack, Sns, Telegram, TimeInterval, TimeOfDay, TimeRange,
+    VictorOps, WeChat, Webex, Webhook,
+};
 pub use built_in_alerts::{AlertOverride, BuiltInAlerts, Severity};
 pub use cache::{Cache, InMemoryCache, MemcachedCache};
 pub use common::{
@@ -100,6 +104,10 @@ impl MonitoringStack {
             for (i, reference) in list.iter_mut().enumerate() {
                 references.push((format!("{base}.ruleFilesFrom[{i}]"), reference, RULES));
             }
+        }
+        for (i, reference) in spec.alertmanager.templates.iter_mut().enumerate() {
+            let at = format!("spec.alertmanager.templates[{i}]");
+            references.push((at, reference, &["tmpl"]));
         }
         references
     }

@@ -97,18 +97,8 @@ fn file_keys(spec: &Spec) -> Vec<(String, &'static str, &str)> {
         secrets.push(("spec.objectStorage.caBundle.secret".to_owned(), r));
     }
     for (i, r) in spec.alertmanager.receivers.iter().enumerate() {
-        let base = format!("spec.alertmanager.receivers[{i}]");
-        if let Some(w) = &r.webhook {
-            secrets.push((format!("{base}.webhook.urlSecret"), &w.url_secret));
-        }
-        if let Some(s) = &r.slack {
-            secrets.push((format!("{base}.slack.apiUrlSecret"), &s.api_url_secret));
-        }
-        if let Some(p) = &r.pagerduty {
-            secrets.push((
-                format!("{base}.pagerduty.routingKeySecret"),
-                &p.routing_key_secret,
-            ));
+        for (field, secret) in r.secrets() {
+            secrets.push((format!("spec.alertmanager.receivers[{i}].{field}"), secret));
         }
     }
     if let Some(db) = &spec.grafana.database {

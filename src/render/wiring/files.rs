@@ -318,7 +318,8 @@ impl<'s, 'a> Files<'s, 'a> {
     }
 }
 
-/// Values of `*_file` and `*_files` keys: the files a config tells its reader to open.
+/// Values of `*_file` and `*_files` keys, and Alertmanager's `templates`: the files a config
+/// tells its reader to open.
 fn file_refs(doc: &Json) -> Vec<String> {
     let mut out = Vec::new();
     walk(doc, &mut out);
@@ -329,7 +330,7 @@ fn walk(value: &Json, out: &mut Vec<String>) {
     match value {
         Json::Object(map) => {
             for (key, child) in map {
-                if key.ends_with("_file") || key.ends_with("_files") {
+                if key.ends_with("_file") || key.ends_with("_files") || key == "templates" {
                     match child {
                         Json::String(s) => out.push(s.clone()),
                         Json::Array(items) => {
