@@ -1,10 +1,20 @@
 //! Grafana: its dashboards (each listed once, each with the exporter it reads) and its
 //! state (users, sessions, settings), which lives in a database.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Findings;
-use crate::config::model::{Dashboard, Spec};
+use super::dashboards;
+use crate::config::facts::Ui;
+use crate::config::model::{
+    BUILT_IN_FOLDER, BUILT_IN_UID_PREFIX, Dashboard, DashboardFiles, OrgRole, Spec,
+};
+
+/// A ConfigMap holds at most 1 MiB of data; the key and the object's metadata take a little.
+const CONFIG_MAP_DATA_LIMIT: usize = (1 << 20) - 4096;
+/// `kubectl apply` (client side) copies an object into its `last-applied-configuration`
+/// annotation, and annotations hold at most 256 KiB.
+const CLIENT_SIDE_APPLY_LIMIT: usize = 256 << 10;
 
 pub(super) fn dashboards_have_data(spec: &Spec, f: &mut Findings) {
     let g = &spec.grafana;
@@ -34,6 +44,236 @@ pub(super) fn dashboards_have_data(spec: &Spec, f: &mut Findings) {
             "the `cluster` dashboard reads kube-state-metrics, which is off".to_owned(),
             "turn `kubeStateMetrics.enabled` on, or drop the dashboard",
         );
+    }
+}
+
+/// The user's dashboards: each file a dashboard that passes the checks the built-in ones
+/// pass, with uids unique across Grafana, titles unique in their folder, and a ConfigMap
+/// of its own that fits.
+pub(super) fn dashboard_files_are_dashboards(spec: &Spec, f: &mut Findings) {
+    let g = &spec.grafana;
+    if !g.enabled {
+        return;
+    }
+    let mut uids: BTreeMap<String, String> = BTreeMap::new();
+    let mut titles: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut config_maps: BTreeMap<String, String> = BTreeMap::new();
+    let mut dirs: BTreeMap<String, &str> = BTreeMap::new();
+    for (i, entry) in g.dashboard_files.iter().enumerate() {
+        let at = format!("spec.grafana.dashboardFiles[{i}]");
+        let path = format!("{at}.path");
+        if entry.folder.trim() == BUILT_IN_FOLDER {
+            f.error(
+                &format!("{at}.folder"),
+                format!("`{BUILT_IN_FOLDER}` is the folder of stackgen's built-in dashboards"),
+                "name another folder",
+            );
+        }
+        let dir = DashboardFiles::folder_slug(&entry.folder);
+        match dirs.get(&dir) {
+            Some(other) if *other != entry.folder => f.error(
+                &format!("{at}.folder"),
+                format!(
+                    "`{}` and `{other}` would share the directory and ConfigMap names `{dir}`",
+                    entry.folder
+                ),
+                "name folders apart by more than case and punctuation",
+            ),
+            _ => {
+                dirs.insert(dir, &entry.folder);
+            }
+        }
+        for file in &entry.path.files {
+            let name = &file.name;
+            let checked = dashboards::check(&file.text);
+            for problem in &checked.problems {
+                f.error(
+                    &path,
+                    format!("`{name}` {}", problem_text(problem)),
+                    "a dashboard reads the datasource `DS_PROMETHEUS` (Thanos Query) and its queries are PromQL",
+                );
+            }
+            let size = file.text.len();
+            if size > CONFIG_MAP_DATA_LIMIT {
+                f.error(
+                    &path,
+                    format!("`{name}` is {size} bytes, more than a ConfigMap holds (1 MiB)"),
+                    "split the dashboard in two",
+                );
+            } else if size > CLIENT_SIDE_APPLY_LIMIT {
+                f.warn(
+                    &path,
+                    format!("`{name}` is {size} bytes: `kubectl apply` without `--server-side` cannot store it in its last-applied annotation (256 KiB)"),
+                    "apply with `kubectl apply --server-side`, or with Argo CD or Flux, which do",
+                );
+            }
+            let config_map = DashboardFiles::config_map(&entry.folder, name);
+            if let Some(other) = config_maps.insert(config_map.clone(), name.clone()) {
+                f.error(
+                    &path,
+                    format!("`{name}` and `{other}` in folder `{}` would both ship as ConfigMap `{config_map}`", entry.folder),
+                    "rename one of the files",
+                );
+            }
+            match &checked.uid {
+                Some(uid) => {
+                    if !valid_uid(uid) {
+                        f.error(
+                            &path,
+                            format!("`{name}` has uid `{uid}`, but Grafana takes at most 40 letters, digits, `-` and `_`"),
+                            "shorten the uid",
+                        );
+                    } else if uid.starts_with(BUILT_IN_UID_PREFIX) {
+                        f.error(
+                            &path,
+                            format!("`{name}` has uid `{uid}`: uids starting `{BUILT_IN_UID_PREFIX}` are the built-in dashboards'"),
+                            "choose another uid",
+                        );
+                    }
+                    if let Some(other) = uids.insert(uid.clone(), name.clone()) {
+                        f.error(
+                            &path,
+                            format!("`{name}` has uid `{uid}`, as `{other}` has: Grafana keeps one dashboard per uid"),
+                            "give each dashboard its own uid",
+                        );
+                    }
+                }
+                None => f.warn(
+                    &path,
+                    format!("`{name}` has no `uid`, so Grafana makes one up, and links to the dashboard break whenever its database is new"),
+                    "set a `uid` (at most 40 letters, digits, `-` and `_`)",
+                ),
+            }
+            if let Some(title) = &checked.title {
+                let key = (entry.folder.clone(), title.clone());
+                if let Some(other) = titles.insert(key, name.clone()) {
+                    f.error(
+                        &path,
+                        format!("`{name}` has title `{title}`, as `{other}` in folder `{}` has: Grafana refuses the second", entry.folder),
+                        "give dashboards in one folder different titles",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A problem as the checker words it, after the file's name.
+fn problem_text(problem: &str) -> String {
+    if problem.starts_with("is ") || problem.starts_with("has ") {
+        problem.to_owned()
+    } else {
+        format!("at {problem}")
+    }
+}
+
+fn valid_uid(uid: &str) -> bool {
+    !uid.is_empty()
+        && uid.len() <= 40
+        && uid
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Plugins: each once, and pinned, or each restart may install a newer one.
+pub(super) fn plugins_are_pinned(spec: &Spec, f: &mut Findings) {
+    let g = &spec.grafana;
+    if !g.enabled {
+        return;
+    }
+    let mut seen = BTreeSet::new();
+    for (i, plugin) in g.plugins.iter().enumerate() {
+        let at = format!("spec.grafana.plugins[{i}]");
+        if !seen.insert(plugin.id()) {
+            f.error(
+                &at,
+                format!("plugin `{}` is listed twice", plugin.id()),
+                "list each plugin once",
+            );
+        } else if !plugin.is_pinned() {
+            f.warn(
+                &at,
+                format!("`{plugin}` names no version, so each pod start installs the newest one"),
+                format!("pin it, as `{plugin}@<version>` (grafana.com lists the versions)"),
+            );
+        }
+    }
+}
+
+/// Logins: someone can always log in, OAuth redirects come back to where Grafana is
+/// reached, and anonymous visitors see without changing anything.
+pub(super) fn grafana_logins_work(spec: &Spec, f: &mut Findings) {
+    let g = &spec.grafana;
+    if !g.enabled {
+        return;
+    }
+    let s = &g.settings;
+    let base = "spec.grafana.settings";
+    if s.auth.disable_login_form && s.auth.generic_oauth.is_none() {
+        f.error(
+            &format!("{base}.auth.disableLoginForm"),
+            "hides the login form, but no single sign-on is configured, so nobody can log in".to_owned(),
+            "configure `auth.genericOauth`, or leave the form on",
+        );
+    }
+    let anonymous = &s.auth.anonymous;
+    if anonymous.enabled {
+        if anonymous.org_role != OrgRole::Viewer {
+            f.error(
+                &format!("{base}.auth.anonymous.orgRole"),
+                format!("gives every anonymous visitor the role `{}`", anonymous.org_role.as_str()),
+                "anonymous visitors may only view: set `orgRole: Viewer`",
+            );
+        } else {
+            let reach = if spec.exposes(Ui::Grafana) {
+                format!(" at grafana.{}", spec.domain)
+            } else {
+                String::new()
+            };
+            f.warn(
+                &format!("{base}.auth.anonymous.enabled"),
+                format!("lets anyone who reaches Grafana{reach} see every dashboard without logging in"),
+                "leave anonymous access off unless the network in front of Grafana decides who reaches it",
+            );
+        }
+    }
+    if s.users.allow_sign_up {
+        f.warn(
+            &format!("{base}.users.allowSignUp"),
+            "lets anyone who reaches Grafana create an account".to_owned(),
+            "invite users instead, or let `auth.genericOauth.allowSignUp` create them on first login",
+        );
+    }
+    let Some(oauth) = &s.auth.generic_oauth else {
+        return;
+    };
+    let at = format!("{base}.auth.genericOauth");
+    if s.server.root_url.is_none() && !spec.exposes(Ui::Grafana) {
+        f.error(
+            &at,
+            "needs the address users reach Grafana at, for the redirect back from the provider, but Grafana is not exposed".to_owned(),
+            "set `settings.server.rootUrl`, or expose Grafana (`ingress.expose.grafana`)",
+        );
+    }
+    for (i, scope) in oauth.scopes.iter().enumerate() {
+        if scope.is_empty() || scope.contains(|c: char| c.is_whitespace() || c == ',') {
+            f.error(
+                &format!("{at}.scopes[{i}]"),
+                format!("`{scope}` is not one scope"),
+                "list each scope on its own, without spaces or commas",
+            );
+        }
+    }
+    for (key, url) in [("authUrl", Some(&oauth.auth_url)), ("tokenUrl", Some(&oauth.token_url)), ("apiUrl", oauth.api_url.as_ref())] {
+        if let Some(url) = url
+            && url.as_str().starts_with("http://")
+        {
+            f.warn(
+                &format!("{at}.{key}"),
+                format!("`{url}` is plain HTTP: codes and tokens cross the network readable"),
+                "use the provider's `https://` endpoint",
+            );
+        }
     }
 }
 

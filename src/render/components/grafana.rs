@@ -1,7 +1,7 @@
 //! Grafana with Thanos Query as its provisioned datasource and the built-in dashboards;
 //! no anonymous access, admin credentials read from files.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1 as core;
 use minijinja::context;
@@ -10,11 +10,12 @@ use serde_json::{Value as Json, json};
 
 use super::query_frontend;
 use crate::config::facts::Ui;
-use crate::config::model::Dashboard;
+use crate::config::model::{BUILT_IN_FOLDER, DATASOURCE, Dashboard, DashboardFiles};
 use crate::render::RenderError;
 use crate::render::assets;
 use crate::render::embedded::{Checked, checksum, render_checked};
 use crate::render::formats::{GrafanaDatasources, GrafanaProviders};
+use crate::render::network::anywhere;
 use crate::render::part::{Allow, Egress, From, Part, Policy, ScrapeJob, Target};
 use crate::render::stack::Stack;
 use crate::render::workload::{
@@ -27,6 +28,10 @@ pub const HTTP: Port = Port::tcp("http", 3000);
 const DATA_DIR: &str = "/var/lib/grafana";
 const PROVISIONING_DIR: &str = "/etc/grafana/provisioning";
 const DASHBOARDS_DIR: &str = "/var/lib/grafana/dashboards";
+/// Where the user's dashboards are mounted, a directory per folder: outside
+/// `DASHBOARDS_DIR`, which the built-in provider reads whole.
+const FOLDERS_DIR: &str = "/var/lib/grafana/folders";
+const OAUTH_DIR: &str = "/etc/grafana/oauth";
 const ADMIN_DIR: &str = "/etc/grafana/admin";
 const DATABASE_DIR: &str = "/etc/grafana/database";
 const DATASOURCES: &str = "grafana-datasources";
@@ -40,6 +45,8 @@ struct Provisioning {
     provider: Checked<GrafanaProviders>,
     /// ConfigMap name → (file name → JSON).
     dashboards: BTreeMap<String, BTreeMap<String, String>>,
+    /// Each dashboard ConfigMap and the directory it is mounted at.
+    mounts: Vec<(String, String)>,
 }
 
 impl Provisioning {
@@ -63,25 +70,51 @@ impl Provisioning {
 }
 
 fn provisioning(stack: &Stack) -> Result<Provisioning, RenderError> {
-    let vars = json!({
-        "query_url": query_frontend::url(stack),
-        "scrape_interval": stack.spec.prometheus.scrape_interval.to_string(),
-        "dashboards_dir": DASHBOARDS_DIR,
-    });
-    let datasources = render_checked(stack.templates, "grafana/datasources.yaml.j2", &vars)?;
-    let provider = render_checked(stack.templates, "grafana/dashboard-provider.yaml.j2", &vars)?;
     let mut dashboards = BTreeMap::new();
+    let mut mounts = Vec::new();
     for d in wanted_dashboards(stack) {
         let (file, text) = assets::dashboard(d);
         dashboards.insert(
             config_map(d),
             BTreeMap::from([(file.to_owned(), text.to_owned())]),
         );
+        mounts.push((config_map(d), format!("{DASHBOARDS_DIR}/{}", slug(d))));
     }
+    // One provider per folder title, entries naming the same title sharing it; each
+    // dashboard in a ConfigMap of its own, mounted in a directory of the folder's.
+    let mut folders: BTreeMap<&str, String> = BTreeMap::new();
+    for entry in &stack.spec.grafana.dashboard_files {
+        let dir = DashboardFiles::folder_slug(&entry.folder);
+        for file in &entry.path.files {
+            let name = DashboardFiles::config_map(&entry.folder, &file.name);
+            let key = DashboardFiles::file_key(&file.name);
+            let stem = key.trim_end_matches(".json");
+            mounts.push((name.clone(), format!("{FOLDERS_DIR}/{dir}/{stem}")));
+            dashboards.insert(name, BTreeMap::from([(key.clone(), file.text.clone())]));
+        }
+        folders.insert(&entry.folder, dir);
+    }
+    let folders: Vec<Json> = folders
+        .iter()
+        .map(|(title, dir)| {
+            json!({"name": format!("folder-{dir}"), "folder": title, "path": format!("{FOLDERS_DIR}/{dir}")})
+        })
+        .collect();
+    let vars = json!({
+        "query_url": query_frontend::url(stack),
+        "scrape_interval": stack.spec.prometheus.scrape_interval.to_string(),
+        "dashboards_dir": DASHBOARDS_DIR,
+        "datasource": DATASOURCE,
+        "built_in_folder": BUILT_IN_FOLDER,
+        "folders": folders,
+    });
+    let datasources = render_checked(stack.templates, "grafana/datasources.yaml.j2", &vars)?;
+    let provider = render_checked(stack.templates, "grafana/dashboard-provider.yaml.j2", &vars)?;
     Ok(Provisioning {
         datasources,
         provider,
         dashboards,
+        mounts,
     })
 }
 
@@ -96,6 +129,7 @@ fn slug(d: Dashboard) -> &'static str {
     match d {
         Dashboard::Cluster => "cluster",
         Dashboard::Nodes => "nodes",
+        Dashboard::Thanos => "thanos",
     }
 }
 
@@ -133,10 +167,7 @@ pub fn part(stack: &Stack) -> Result<Part, RenderError> {
             &[HTTP],
             &[From::Scraper, From::Ingress(Ui::Grafana)],
         )],
-        egress: vec![Egress::dial(
-            Target::App(query_frontend::reader(stack)),
-            &[query_frontend::HTTP],
-        )],
+        egress: egress(stack),
     });
     Ok(part)
 }
@@ -196,10 +227,18 @@ fn workload(stack: &Stack, files: &Provisioning) -> Workload {
             .push(secret_volume("database", secret.name.as_str()));
         mounts.push(read_only("database", DATABASE_DIR));
     }
-    for d in wanted_dashboards(stack) {
-        let name = config_map(d);
-        pod.volumes.push(config_map_volume(&name, &name));
-        mounts.push(read_only(&name, &format!("{DASHBOARDS_DIR}/{}", slug(d))));
+    if let Some(oauth) = &g.settings.auth.generic_oauth {
+        let secret = &oauth.client_secret;
+        env_vars.push(env(
+            "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET__FILE",
+            &format!("{OAUTH_DIR}/{}", secret.key),
+        ));
+        pod.volumes.push(secret_volume("oauth", secret.name.as_str()));
+        mounts.push(read_only("oauth", OAUTH_DIR));
+    }
+    for (name, dir) in &files.mounts {
+        pod.volumes.push(config_map_volume(name, name));
+        mounts.push(read_only(name, dir));
     }
     let mut main = container(NAME, image, &[HTTP], &g.resources);
     main.env = Some(env_vars);
@@ -213,12 +252,51 @@ fn workload(stack: &Stack, files: &Provisioning) -> Workload {
     w
 }
 
-/// Grafana's settings: no anonymous access or sign-up, no phoning home, paths on volumes.
+/// What Grafana dials: the Query it reads, and outside the cluster grafana.com for the
+/// plugins it installs at start and the OAuth provider's token and user info endpoints.
+fn egress(stack: &Stack) -> Vec<Egress> {
+    let g = &stack.spec.grafana;
+    let mut rules = vec![Egress::dial(
+        Target::App(query_frontend::reader(stack)),
+        &[query_frontend::HTTP],
+    )];
+    let mut outside = BTreeSet::new();
+    if !g.plugins.is_empty() {
+        outside.insert(443);
+    }
+    if let Some(oauth) = &g.settings.auth.generic_oauth {
+        for url in std::iter::once(&oauth.token_url).chain(&oauth.api_url) {
+            outside.insert(url.host_port().1);
+        }
+    }
+    if !outside.is_empty() {
+        rules.push(anywhere(&outside.into_iter().collect::<Vec<_>>()));
+    }
+    rules
+}
+
+/// Where users reach Grafana, for the links and OAuth redirects it builds: as set, or,
+/// with OAuth (whose redirect URL Grafana builds from it), the ingress host. Without
+/// either, Grafana's own default (links from the request) serves.
+fn root_url(stack: &Stack) -> Option<String> {
+    let g = &stack.spec.grafana;
+    if let Some(url) = &g.settings.server.root_url {
+        return Some(url.to_string());
+    }
+    (g.settings.auth.generic_oauth.is_some() && stack.spec.exposes(Ui::Grafana))
+        .then(|| format!("{}/", stack.public_url(NAME)))
+}
+
+/// Grafana's settings, as `GF_<SECTION>_<KEY>` variables, which override `grafana.ini`:
+/// no anonymous access or sign-up unless asked, no phoning home, paths on volumes.
 fn env_vars(stack: &Stack) -> Vec<core::EnvVar> {
     let spec = stack.spec;
+    let settings = &spec.grafana.settings;
+    let anonymous = &settings.auth.anonymous;
+    let bool_str = |b: bool| if b { "true" } else { "false" };
     let mut vars: Vec<core::EnvVar> = [
-        ("GF_AUTH_ANONYMOUS_ENABLED", "false"),
-        ("GF_USERS_ALLOW_SIGN_UP", "false"),
+        ("GF_AUTH_ANONYMOUS_ENABLED", bool_str(anonymous.enabled)),
+        ("GF_USERS_ALLOW_SIGN_UP", bool_str(settings.users.allow_sign_up)),
         ("GF_ANALYTICS_REPORTING_ENABLED", "false"),
         ("GF_ANALYTICS_CHECK_FOR_UPDATES", "false"),
         ("GF_PATHS_DATA", DATA_DIR),
@@ -233,6 +311,62 @@ fn env_vars(stack: &Stack) -> Vec<core::EnvVar> {
     // ignore it and keep its login form.
     if spec.exposes(Ui::Grafana) && spec.ingress.basic_auth_secret.is_some() {
         vars.push(env("GF_AUTH_BASIC_ENABLED", "false"));
+    }
+    if anonymous.enabled {
+        vars.push(env("GF_AUTH_ANONYMOUS_ORG_ROLE", anonymous.org_role.as_str()));
+    }
+    if settings.auth.disable_login_form {
+        vars.push(env("GF_AUTH_DISABLE_LOGIN_FORM", "true"));
+    }
+    if let Some(role) = settings.users.auto_assign_org_role {
+        vars.push(env("GF_USERS_AUTO_ASSIGN_ORG_ROLE", role.as_str()));
+    }
+    if let Some(url) = root_url(stack) {
+        let host = url
+            .split_once("://")
+            .map_or(url.as_str(), |(_, rest)| rest)
+            .split(['/', ':', '?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        vars.push(env("GF_SERVER_ROOT_URL", &url));
+        let domain = settings
+            .server
+            .domain
+            .as_ref()
+            .map_or(host, ToString::to_string);
+        vars.push(env("GF_SERVER_DOMAIN", &domain));
+    } else if let Some(domain) = &settings.server.domain {
+        vars.push(env("GF_SERVER_DOMAIN", domain.as_str()));
+    }
+    if let Some(o) = &settings.auth.generic_oauth {
+        let mut oauth = vec![
+            ("ENABLED", "true".to_owned()),
+            ("NAME", o.name.clone()),
+            ("CLIENT_ID", o.client_id.clone()),
+            ("SCOPES", o.scopes.join(" ")),
+            ("AUTH_URL", o.auth_url.to_string()),
+            ("TOKEN_URL", o.token_url.to_string()),
+            ("ALLOW_SIGN_UP", bool_str(o.allow_sign_up).to_owned()),
+            ("USE_PKCE", bool_str(o.use_pkce).to_owned()),
+        ];
+        if let Some(url) = &o.api_url {
+            oauth.push(("API_URL", url.to_string()));
+        }
+        if let Some(path) = &o.role_attribute_path {
+            oauth.push(("ROLE_ATTRIBUTE_PATH", path.clone()));
+        }
+        for (key, value) in oauth {
+            vars.push(env(&format!("GF_AUTH_GENERIC_OAUTH_{key}"), &value));
+        }
+    }
+    // Installed before Grafana serves (`preinstall_sync`, Grafana 12.1), so a provisioned
+    // dashboard never meets a panel type still downloading; `GF_INSTALL_PLUGINS` is
+    // deprecated and only migrated into this list.
+    let plugins = &spec.grafana.plugins;
+    if !plugins.is_empty() {
+        let list: Vec<&str> = plugins.iter().map(|p| p.as_str()).collect();
+        vars.push(env("GF_PLUGINS_PREINSTALL_SYNC", &list.join(",")));
     }
     vars
 }
