@@ -124,7 +124,11 @@ mod dashboard_tests {
             }
             let (file, text) = assets::dashboard(d);
             let checked = dashboards::check(text);
-            assert!(checked.problems.is_empty(), "{file}: {:?}", checked.problems);
+            assert!(
+                checked.problems.is_empty(),
+                "{file}: {:?}",
+                checked.problems
+            );
             let uid = checked.uid.expect("a uid");
             assert!(uid.starts_with(BUILT_IN_UID_PREFIX), "{file}: {uid}");
             uids.push(uid);
@@ -151,7 +155,10 @@ mod dashboard_tests {
         }
         let all = text.matches("job=").count();
         let known: usize = jobs.iter().map(|j| text.matches(j).count()).sum();
-        assert_eq!(all, known, "a query selects a job the stack does not scrape");
+        assert_eq!(
+            all, known,
+            "a query selects a job the stack does not scrape"
+        );
     }
 }
 

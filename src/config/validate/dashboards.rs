@@ -154,7 +154,11 @@ impl Walker {
                 }
                 uid
             }
-            other => return Err(format!("datasource {other} is neither a name nor a reference")),
+            other => {
+                return Err(format!(
+                    "datasource {other} is neither a name nor a reference"
+                ));
+            }
         };
         if uid == DATASOURCE || GRAFANA_OWN.contains(&uid) {
             return Ok(());
@@ -235,6 +239,9 @@ pub fn substitute(expr: &str, elsewhere: &str) -> String {
             }
             if c == q {
                 quote = None;
+                out.push(c);
+                i += 1;
+                continue;
             }
         }
         let reference = if c == '$' {
@@ -337,7 +344,11 @@ mod tests {
     #[test]
     fn a_dashboard_needs_a_json_object_with_a_title() {
         assert!(problems("{").iter().any(|p| p.contains("not valid JSON")));
-        assert!(problems("[]").iter().any(|p| p.contains("not a JSON object")));
+        assert!(
+            problems("[]")
+                .iter()
+                .any(|p| p.contains("not a JSON object"))
+        );
         assert_eq!(problems(r#"{"panels": []}"#), ["has no `title`"]);
         assert!(problems(r#"{"title": "A"}"#).is_empty());
     }

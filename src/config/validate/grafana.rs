@@ -212,7 +212,8 @@ pub(super) fn grafana_logins_work(spec: &Spec, f: &mut Findings) {
     if s.auth.disable_login_form && s.auth.generic_oauth.is_none() {
         f.error(
             &format!("{base}.auth.disableLoginForm"),
-            "hides the login form, but no single sign-on is configured, so nobody can log in".to_owned(),
+            "hides the login form, but no single sign-on is configured, so nobody can log in"
+                .to_owned(),
             "configure `auth.genericOauth`, or leave the form on",
         );
     }
@@ -221,7 +222,10 @@ pub(super) fn grafana_logins_work(spec: &Spec, f: &mut Findings) {
         if anonymous.org_role != OrgRole::Viewer {
             f.error(
                 &format!("{base}.auth.anonymous.orgRole"),
-                format!("gives every anonymous visitor the role `{}`", anonymous.org_role.as_str()),
+                format!(
+                    "gives every anonymous visitor the role `{}`",
+                    anonymous.org_role.as_str()
+                ),
                 "anonymous visitors may only view: set `orgRole: Viewer`",
             );
         } else {
@@ -264,7 +268,11 @@ pub(super) fn grafana_logins_work(spec: &Spec, f: &mut Findings) {
             );
         }
     }
-    for (key, url) in [("authUrl", Some(&oauth.auth_url)), ("tokenUrl", Some(&oauth.token_url)), ("apiUrl", oauth.api_url.as_ref())] {
+    for (key, url) in [
+        ("authUrl", Some(&oauth.auth_url)),
+        ("tokenUrl", Some(&oauth.token_url)),
+        ("apiUrl", oauth.api_url.as_ref()),
+    ] {
         if let Some(url) = url
             && url.as_str().starts_with("http://")
         {
@@ -317,7 +325,290 @@ pub(super) fn grafana_keeps_its_state(spec: &Spec, f: &mut Findings) {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::testing::{passes, rejects, warns};
+    use crate::config::testing::{all, diagnostics, doc, expect, passes, rejects, warns};
+    use crate::config::{Document, Inputs, Loaded, Rejected};
+    use crate::diagnostic::Severity;
+
+    const BOARD: &str = r#"{"title": "Team A / Requests", "uid": "team-a-requests", "panels": [
+        {"title": "Rate", "datasource": {"type": "prometheus", "uid": "DS_PROMETHEUS"},
+         "targets": [{"expr": "sum by (job) (rate(http_requests_total{job=~\"$job\"}[$__rate_interval]))"}]}]}"#;
+
+    /// Loads a config whose `spec` is `body`, its files read from a folder holding `files`.
+    fn with_files(body: &str, files: &[(&str, &str)]) -> Result<Loaded, Rejected> {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        crate::config::load(&Inputs {
+            documents: vec![Document {
+                name: "t.yaml".into(),
+                text: doc(body),
+            }],
+            file_root: Some(dir.path().to_path_buf()),
+            ..Inputs::default()
+        })
+    }
+
+    #[test]
+    fn dashboards_are_read_from_a_directory_into_their_folder() {
+        let loaded = with_files(
+            "grafana: {dashboardFiles: [{folder: Team A, path: boards}]}",
+            &[
+                ("boards/requests.json", BOARD),
+                ("boards/notes.md", "not a dashboard"),
+            ],
+        )
+        .expect("loads");
+        let entry = &loaded.config.spec.grafana.dashboard_files[0];
+        assert_eq!(entry.path.files.len(), 1);
+        assert_eq!(entry.path.files[0].name, "requests.json");
+    }
+
+    #[test]
+    fn a_dashboard_reading_another_datasource_is_refused_naming_file_and_panel() {
+        let other = BOARD.replace(
+            "\"uid\": \"DS_PROMETHEUS\"",
+            "\"uid\": \"P1809F7CD0C75ACF3\"",
+        );
+        let result = with_files(
+            "grafana: {dashboardFiles: [{folder: Team A, path: boards}]}",
+            &[("boards/requests.json", &other)],
+        );
+        let d = expect(
+            &all(&result),
+            Severity::Error,
+            "spec.grafana.dashboardFiles[0].path",
+            "`requests.json` at panel `Rate`: datasource `P1809F7CD0C75ACF3` is not the provisioned one",
+        );
+        assert!(d.message.contains("DS_PROMETHEUS"), "{}", d.message);
+    }
+
+    #[test]
+    fn a_dashboard_query_that_does_not_parse_is_refused() {
+        let broken = BOARD.replace("[$__rate_interval]))", "[$__rate_interval])");
+        let result = with_files(
+            "grafana: {dashboardFiles: [{folder: Team A, path: one.json}]}",
+            &[("one.json", &broken)],
+        );
+        expect(
+            &all(&result),
+            Severity::Error,
+            "spec.grafana.dashboardFiles[0].path",
+            "at panel `Rate`: query `sum by (job)",
+        );
+    }
+
+    #[test]
+    fn dashboards_need_json_a_title_and_unique_uids_and_titles() {
+        let second = BOARD.replace("team-a-requests\"", "team-a-other\"");
+        let result = with_files(
+            "grafana: {dashboardFiles: [{folder: Team A, path: a}, {folder: Team B, path: b}]}",
+            &[
+                ("a/one.json", BOARD),
+                ("a/two.json", &second),
+                ("b/one.json", BOARD),
+                ("b/broken.json", "{\"title\": "),
+                ("b/untitled.json", "{\"uid\": \"x\"}"),
+            ],
+        );
+        let ds = all(&result);
+        let at = |i: usize| -> Vec<String> {
+            ds.iter()
+                .filter(|d| {
+                    d.path.as_deref() == Some(&format!("spec.grafana.dashboardFiles[{i}].path"))
+                })
+                .map(|d| d.message.clone())
+                .collect()
+        };
+        let a = at(0);
+        assert_eq!(a.len(), 1, "{a:?}");
+        assert!(
+            a[0].contains(
+                "`two.json` has title `Team A / Requests`, as `one.json` in folder `Team A` has"
+            ),
+            "{a:?}"
+        );
+        let b = at(1);
+        assert!(
+            b.iter()
+                .any(|m| m.contains("`broken.json` is not valid JSON")),
+            "{b:?}"
+        );
+        assert!(
+            b.iter()
+                .any(|m| m.contains("`untitled.json` has no `title`")),
+            "{b:?}"
+        );
+        assert!(
+            b.iter()
+                .any(|m| m.contains("`one.json` has uid `team-a-requests`, as `one.json` has")),
+            "{b:?}"
+        );
+    }
+
+    #[test]
+    fn a_dashboard_without_a_uid_is_warned_about() {
+        let result = with_files(
+            "grafana: {dashboardFiles: [{folder: Team A, path: one.json}]}",
+            &[(
+                "one.json",
+                &BOARD.replace("\"uid\": \"team-a-requests\", ", ""),
+            )],
+        );
+        assert!(result.is_ok());
+        expect(
+            &all(&result),
+            Severity::Warning,
+            "spec.grafana.dashboardFiles[0].path",
+            "has no `uid`",
+        );
+    }
+
+    #[test]
+    fn built_in_uids_and_folder_are_stackgens() {
+        let result = with_files(
+            "grafana: {dashboardFiles: [{folder: Kubernetes, path: one.json}]}",
+            &[(
+                "one.json",
+                &BOARD.replace("team-a-requests", "stackgen-k8s-cluster"),
+            )],
+        );
+        let ds = all(&result);
+        expect(
+            &ds,
+            Severity::Error,
+            "spec.grafana.dashboardFiles[0].folder",
+            "the folder of stackgen's built-in dashboards",
+        );
+        expect(
+            &ds,
+            Severity::Error,
+            "spec.grafana.dashboardFiles[0].path",
+            "uids starting `stackgen-` are the built-in dashboards'",
+        );
+    }
+
+    #[test]
+    fn folders_that_would_share_a_directory_are_refused() {
+        let second = BOARD.replace("team-a-requests", "team-a-2");
+        let result = with_files(
+            "grafana: {dashboardFiles: [{folder: Team A, path: one.json}, {folder: team-a, path: two.json}]}",
+            &[("one.json", BOARD), ("two.json", &second)],
+        );
+        expect(
+            &all(&result),
+            Severity::Error,
+            "spec.grafana.dashboardFiles[1].folder",
+            "would share the directory",
+        );
+    }
+
+    #[test]
+    fn a_missing_dashboard_directory_is_refused_at_its_reference() {
+        let result = with_files(
+            "grafana: {dashboardFiles: [{folder: Team A, path: nowhere}]}",
+            &[],
+        );
+        expect(
+            &all(&result),
+            Severity::Error,
+            "spec.grafana.dashboardFiles[0].path",
+            "cannot read `nowhere`",
+        );
+    }
+
+    #[test]
+    fn plugins_are_checked_and_pinning_is_asked_for() {
+        rejects(
+            "grafana: {plugins: [grafana-clock-panel@2.1.8, grafana-clock-panel]}",
+            "spec.grafana.plugins[1]",
+            "plugin `grafana-clock-panel` is listed twice",
+        );
+        warns(
+            "grafana: {plugins: [grafana-clock-panel]}",
+            "spec.grafana.plugins[0]",
+            "names no version",
+        );
+        passes(
+            "grafana: {plugins: [grafana-clock-panel@2.1.8]}",
+            "spec.grafana.plugins[0]",
+        );
+        let ds = diagnostics("grafana: {plugins: ['Clock Panel', 'x@latest']}");
+        expect(
+            &ds,
+            Severity::Error,
+            "spec.grafana.plugins[0]",
+            "`Clock Panel` is malformed",
+        );
+        expect(
+            &ds,
+            Severity::Error,
+            "spec.grafana.plugins[1]",
+            "`x@latest` is malformed",
+        );
+    }
+
+    #[test]
+    fn unknown_grafana_settings_are_refused() {
+        rejects(
+            "grafana: {settings: {auth: {disable_login_form: true}}}",
+            "spec.grafana.settings.auth.disable_login_form",
+            "unknown field",
+        );
+        rejects(
+            "grafana: {settings: {security: {admin_password: x}}}",
+            "spec.grafana.settings.security",
+            "unknown field",
+        );
+    }
+
+    const OAUTH: &str = "genericOauth: {clientId: grafana, clientSecret: {name: grafana-oauth, key: client-secret}, authUrl: 'https://sso.example.com/authorize', tokenUrl: 'https://sso.example.com/token'}";
+
+    #[test]
+    fn a_hidden_login_form_needs_single_sign_on() {
+        rejects(
+            "grafana: {settings: {auth: {disableLoginForm: true}}}",
+            "spec.grafana.settings.auth.disableLoginForm",
+            "nobody can log in",
+        );
+        passes(
+            &format!("grafana: {{settings: {{auth: {{disableLoginForm: true, {OAUTH}}}}}}}"),
+            "spec.grafana.settings.auth.disableLoginForm",
+        );
+    }
+
+    #[test]
+    fn oauth_needs_the_address_users_reach_grafana_at() {
+        rejects(
+            &format!(
+                "{{grafana: {{settings: {{auth: {{{OAUTH}}}}}}}, ingress: {{expose: {{grafana: false}}}}}}"
+            ),
+            "spec.grafana.settings.auth.genericOauth",
+            "Grafana is not exposed",
+        );
+        passes(
+            &format!(
+                "{{grafana: {{settings: {{server: {{rootUrl: 'https://grafana.internal/'}}, auth: {{{OAUTH}}}}}}}, ingress: {{expose: {{grafana: false}}}}}}"
+            ),
+            "spec.grafana.settings.auth.genericOauth",
+        );
+    }
+
+    #[test]
+    fn anonymous_visitors_may_only_view() {
+        rejects(
+            "grafana: {settings: {auth: {anonymous: {enabled: true, orgRole: Admin}}}}",
+            "spec.grafana.settings.auth.anonymous.orgRole",
+            "gives every anonymous visitor the role `Admin`",
+        );
+        warns(
+            "grafana: {settings: {auth: {anonymous: {enabled: true}}}}",
+            "spec.grafana.settings.auth.anonymous.enabled",
+            "see every dashboard without logging in",
+        );
+    }
 
     #[test]
     fn several_grafana_replicas_need_a_shared_database() {

@@ -233,7 +233,8 @@ fn workload(stack: &Stack, files: &Provisioning) -> Workload {
             "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET__FILE",
             &format!("{OAUTH_DIR}/{}", secret.key),
         ));
-        pod.volumes.push(secret_volume("oauth", secret.name.as_str()));
+        pod.volumes
+            .push(secret_volume("oauth", secret.name.as_str()));
         mounts.push(read_only("oauth", OAUTH_DIR));
     }
     for (name, dir) in &files.mounts {
@@ -296,7 +297,10 @@ fn env_vars(stack: &Stack) -> Vec<core::EnvVar> {
     let bool_str = |b: bool| if b { "true" } else { "false" };
     let mut vars: Vec<core::EnvVar> = [
         ("GF_AUTH_ANONYMOUS_ENABLED", bool_str(anonymous.enabled)),
-        ("GF_USERS_ALLOW_SIGN_UP", bool_str(settings.users.allow_sign_up)),
+        (
+            "GF_USERS_ALLOW_SIGN_UP",
+            bool_str(settings.users.allow_sign_up),
+        ),
         ("GF_ANALYTICS_REPORTING_ENABLED", "false"),
         ("GF_ANALYTICS_CHECK_FOR_UPDATES", "false"),
         ("GF_PATHS_DATA", DATA_DIR),
@@ -313,7 +317,10 @@ fn env_vars(stack: &Stack) -> Vec<core::EnvVar> {
         vars.push(env("GF_AUTH_BASIC_ENABLED", "false"));
     }
     if anonymous.enabled {
-        vars.push(env("GF_AUTH_ANONYMOUS_ORG_ROLE", anonymous.org_role.as_str()));
+        vars.push(env(
+            "GF_AUTH_ANONYMOUS_ORG_ROLE",
+            anonymous.org_role.as_str(),
+        ));
     }
     if settings.auth.disable_login_form {
         vars.push(env("GF_AUTH_DISABLE_LOGIN_FORM", "true"));
@@ -369,4 +376,164 @@ fn env_vars(stack: &Stack) -> Vec<core::EnvVar> {
         vars.push(env("GF_PLUGINS_PREINSTALL_SYNC", &list.join(",")));
     }
     vars
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value as Json;
+
+    use crate::config::files::{FileRef, FileText};
+    use crate::config::model::{DashboardFiles, GenericOauth, MonitoringStack, SecretKeyRef};
+
+    const BOARD: &str = r#"{"title": "Requests", "uid": "team-a-requests", "panels": []}"#;
+
+    fn rendered(config: &MonitoringStack) -> Vec<(String, String, Json)> {
+        crate::render::render(config)
+            .expect("renders and passes the wiring check")
+            .into_iter()
+            .map(|o| (o.kind().to_owned(), o.name().to_owned(), o.value.clone()))
+            .collect()
+    }
+
+    fn find<'a>(objects: &'a [(String, String, Json)], kind: &str, name: &str) -> &'a Json {
+        &objects
+            .iter()
+            .find(|(k, n, _)| k == kind && n == name)
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+            .2
+    }
+
+    fn env(objects: &[(String, String, Json)]) -> Vec<(String, Json)> {
+        let deployment = find(objects, "Deployment", "grafana");
+        deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["name"].as_str().unwrap().to_owned(), e.clone()))
+            .collect()
+    }
+
+    fn with_dashboards() -> MonitoringStack {
+        let mut config = MonitoringStack::default();
+        config.spec.grafana.dashboard_files = vec![DashboardFiles {
+            folder: "Team A: Payments".to_owned(),
+            path: FileRef {
+                path: "boards".to_owned(),
+                files: vec![
+                    FileText {
+                        name: "Requests Overview.json".to_owned(),
+                        text: BOARD.to_owned(),
+                    },
+                    FileText {
+                        name: "latency.json".to_owned(),
+                        text: BOARD.replace("team-a-requests", "team-a-latency"),
+                    },
+                ],
+            },
+        }];
+        config
+    }
+
+    #[test]
+    fn each_user_dashboard_ships_in_its_own_config_map_under_its_folders_provider() {
+        let objects = rendered(&with_dashboards());
+        let first = find(
+            &objects,
+            "ConfigMap",
+            "grafana-dashboard-team-a-payments-requests-overview",
+        );
+        assert_eq!(first["data"]["requests-overview.json"], BOARD);
+        find(
+            &objects,
+            "ConfigMap",
+            "grafana-dashboard-team-a-payments-latency",
+        );
+        find(&objects, "ConfigMap", "grafana-dashboard-thanos");
+        let provider = find(&objects, "ConfigMap", "grafana-dashboard-provider");
+        let text = provider["data"]["provider.yaml"].as_str().unwrap();
+        assert!(
+            text.contains("folder: 'Team A: Payments'")
+                || text.contains("folder: \"Team A: Payments\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("path: /var/lib/grafana/folders/team-a-payments"),
+            "{text}"
+        );
+        let deployment = find(&objects, "Deployment", "grafana");
+        let mounts =
+            deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"].to_string();
+        assert!(
+            mounts.contains("/var/lib/grafana/folders/team-a-payments/latency"),
+            "{mounts}"
+        );
+    }
+
+    #[test]
+    fn single_sign_on_and_plugins_become_gf_variables_with_their_egress() {
+        let mut config = MonitoringStack::default();
+        config.spec.network_policies.enabled = true;
+        let g = &mut config.spec.grafana;
+        g.plugins = vec!["grafana-clock-panel@2.1.8".parse().unwrap()];
+        g.settings.auth.disable_login_form = true;
+        g.settings.auth.generic_oauth = Some(GenericOauth {
+            name: "SSO".to_owned(),
+            client_id: "grafana".to_owned(),
+            client_secret: SecretKeyRef {
+                name: "grafana-oauth".parse().unwrap(),
+                key: "client-secret".to_owned(),
+            },
+            scopes: vec!["openid".to_owned(), "groups".to_owned()],
+            auth_url: "https://sso.example.com/authorize".parse().unwrap(),
+            token_url: "https://sso.example.com:8443/token".parse().unwrap(),
+            api_url: None,
+            role_attribute_path: Some(
+                "contains(groups[*], 'admins') && 'Admin' || 'Viewer'".to_owned(),
+            ),
+            allow_sign_up: true,
+            use_pkce: true,
+        });
+        let objects = rendered(&config);
+        let env = env(&objects);
+        let value = |name: &str| {
+            env.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, e)| e["value"].clone())
+                .unwrap_or_else(|| panic!("no {name}"))
+        };
+        assert_eq!(
+            value("GF_PLUGINS_PREINSTALL_SYNC"),
+            "grafana-clock-panel@2.1.8"
+        );
+        assert_eq!(value("GF_AUTH_DISABLE_LOGIN_FORM"), "true");
+        assert_eq!(value("GF_AUTH_GENERIC_OAUTH_SCOPES"), "openid groups");
+        assert_eq!(value("GF_SERVER_ROOT_URL"), "http://grafana.example.com/");
+        assert_eq!(value("GF_SERVER_DOMAIN"), "grafana.example.com");
+        assert_eq!(
+            value("GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET__FILE"),
+            "/etc/grafana/oauth/client-secret"
+        );
+        assert!(
+            env.iter()
+                .all(|(n, _)| n != "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET")
+        );
+        let policy = find(&objects, "NetworkPolicy", "grafana");
+        let egress = policy["spec"]["egress"].to_string();
+        assert!(
+            egress.contains("443") && egress.contains("8443"),
+            "{egress}"
+        );
+    }
+
+    #[test]
+    fn without_settings_grafana_gets_what_it_always_got() {
+        let objects = rendered(&MonitoringStack::default());
+        let names: Vec<String> = env(&objects).into_iter().map(|(n, _)| n).collect();
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.starts_with("GF_SERVER_") || n.starts_with("GF_PLUGINS_")),
+            "{names:?}"
+        );
+    }
 }
