@@ -93,15 +93,10 @@ pub fn rule_files(
     Ok(data)
 }
 
-/// Grafana substitutes these before the query reaches Thanos; stand-ins make it parseable.
+/// A dashboard query with Grafana's variables (`$cluster`, `$__rate_interval`, a user's
+/// own) given stand-ins that fit where they stand, so it parses as PromQL.
 pub fn grafana_variables_to_promql(expr: &str) -> String {
-    expr.replace("$__rate_interval", "5m")
-        .replace("$__interval", "5m")
-        .replace("$__range", "1h")
-        .replace("${cluster}", ".*")
-        .replace("$cluster", ".*")
-        .replace("${instance}", ".*")
-        .replace("$instance", ".*")
+    crate::config::validate::dashboards::concrete(expr)
 }
 
 /// The built-in dashboards are data of stackgen's, the same on every run: the test suite

@@ -198,13 +198,23 @@ fn variable(reference: &str) -> Option<&str> {
 /// string, a duration inside brackets or after `offset`, a label name in a label list,
 /// and elsewhere a selector or, failing that, a number.
 pub fn parses(expr: &str) -> Result<(), String> {
-    let first = promql_parser::parser::parse(&substitute(expr, "x"));
-    match first {
-        Ok(_) => Ok(()),
-        Err(e) => match promql_parser::parser::parse(&substitute(expr, "1")) {
-            Ok(_) => Ok(()),
-            Err(_) => Err(e),
-        },
+    promql_parser::parser::parse(&concrete(expr))
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// `expr` with Grafana's variables filled in by the stand-ins of [`parses`]: the first
+/// filling that parses, or the first when none does.
+pub fn concrete(expr: &str) -> String {
+    let first = substitute(expr, "x");
+    if promql_parser::parser::parse(&first).is_ok() {
+        return first;
+    }
+    let second = substitute(expr, "1");
+    if promql_parser::parser::parse(&second).is_ok() {
+        second
+    } else {
+        first
     }
 }
 
