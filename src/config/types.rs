@@ -229,12 +229,55 @@ checked_string!(
     "a Kubernetes quantity such as `500m`, `2Gi` or `1`"
 );
 
+checked_string!(
+    /// An `http` or `https` URL with a host.
+    HttpUrl,
+    r"^https?://[^\s/?#@]+([/?#]\S*)?$",
+    2048,
+    "an `http://` or `https://` URL with a host and no spaces"
+);
+
+checked_string!(
+    /// A Grafana plugin id from grafana.com, optionally pinned: `id` or `id@version`.
+    GrafanaPlugin,
+    r"^[a-z0-9]+(-[a-z0-9]+)*(@[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?)?$",
+    200,
+    "a Grafana plugin id such as `grafana-clock-panel`, optionally pinned as `grafana-clock-panel@2.1.8`"
+);
+
+impl GrafanaPlugin {
+    /// The plugin id, without its version.
+    pub fn id(&self) -> &str {
+        self.0.split_once('@').map_or(self.0.as_str(), |(id, _)| id)
+    }
+
+    pub fn is_pinned(&self) -> bool {
+        self.0.contains('@')
+    }
+}
+
+impl HttpUrl {
+    /// The host, and the port named or implied by the scheme.
+    pub fn host_port(&self) -> (&str, u16) {
+        let (scheme, rest) = self.0.split_once("://").unwrap_or(("https", &self.0));
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        let implied = if scheme == "http" { 80 } else { 443 };
+        match authority.rsplit_once(':') {
+            Some((host, port)) => match port.parse() {
+                Ok(port) => (host, port),
+                Err(_) => (authority, implied),
+            },
+            None => (authority, implied),
+        }
+    }
+}
+
 /// The compiled expression of the type whose `PATTERN` is `pattern`, so that the structural
 /// check shares the one each type compiles once, rather than compiling the schema's copy
 /// again on every run.
 pub fn compiled(pattern: &str) -> Option<&'static Regex> {
     type Compiled = fn() -> &'static Regex;
-    let types: [(&str, Compiled); 11] = [
+    let types: [(&str, Compiled); 13] = [
         (LabelName::PATTERN, LabelName::regex),
         (Dns1123Label::PATTERN, Dns1123Label::regex),
         (DnsName::PATTERN, DnsName::regex),
@@ -246,6 +289,8 @@ pub fn compiled(pattern: &str) -> Option<&'static Regex> {
         (Duration::PATTERN, Duration::regex),
         (Quantity::PATTERN, Quantity::regex),
         (PointInTime::PATTERN, PointInTime::regex),
+        (HttpUrl::PATTERN, HttpUrl::regex),
+        (GrafanaPlugin::PATTERN, GrafanaPlugin::regex),
     ];
     types
         .iter()

@@ -42,5 +42,9 @@ pub fn dashboard(d: Dashboard) -> (&'static str, &'static str) {
             "kubernetes-nodes.json",
             include_str!("../../templates/grafana/dashboards/kubernetes-nodes.json"),
         ),
+        Dashboard::Thanos => (
+            "thanos.json",
+            include_str!("../../templates/grafana/dashboards/thanos.json"),
+        ),
     }
 }

@@ -167,14 +167,10 @@ pub struct BuiltInNames {
 }
 
 /// Grafana substitutes these before the query reaches Thanos; stand-ins make it parseable.
+/// A dashboard query with Grafana's variables (`$cluster`, `$__rate_interval`, a user's
+/// own) given stand-ins that fit where they stand, so it parses as PromQL.
 pub fn grafana_variables_to_promql(expr: &str) -> String {
-    expr.replace("$__rate_interval", "5m")
-        .replace("$__interval", "5m")
-        .replace("$__range", "1h")
-        .replace("${cluster}", ".*")
-        .replace("$cluster", ".*")
-        .replace("${instance}", ".*")
-        .replace("$instance", ".*")
+    crate::config::validate::dashboards::concrete(expr)
 }
 
 /// The built-in dashboards are data of stackgen's, the same on every run: the test suite
@@ -182,73 +178,56 @@ pub fn grafana_variables_to_promql(expr: &str) -> String {
 /// need not.
 #[cfg(test)]
 mod dashboard_tests {
-    use super::*;
-    use crate::config::model::Dashboard;
+    use crate::config::model::{BUILT_IN_UID_PREFIX, Dashboard};
+    use crate::config::validate::dashboards;
     use crate::render::assets;
-    use crate::render::object::RenderError;
-    use serde_json::json;
 
-    /// Every datasource reference is the provisioned one, and every query parses as PromQL.
-    fn check_dashboard(file: &str, text: &str) -> Result<(), RenderError> {
-        let dashboard: Json = serde_json::from_str(text)
-            .map_err(|e| RenderError::new(file, format!("not valid JSON: {e}")))?;
-        let expected = json!({"type": "prometheus", "uid": "DS_PROMETHEUS"});
-        let mut problems = Vec::new();
-        walk_dashboard(&dashboard, &expected, &mut problems);
-        match problems.first() {
-            Some(problem) => Err(RenderError::new(file, problem.clone())),
-            None => Ok(()),
-        }
-    }
-
-    fn walk_dashboard(value: &Json, expected: &Json, problems: &mut Vec<String>) {
-        match value {
-            Json::Object(map) => {
-                for (key, child) in map {
-                    if key == "datasource" && child != expected {
-                        problems.push(format!(
-                            "datasource {child} is not the provisioned {expected}"
-                        ));
-                    }
-                    if key == "expr"
-                        && let Some(expr) = child.as_str()
-                    {
-                        let concrete = grafana_variables_to_promql(expr);
-                        if let Err(e) = promql_parser::parser::parse(&concrete) {
-                            problems.push(format!("query `{expr}` does not parse: {e}"));
-                        }
-                    }
-                    walk_dashboard(child, expected, problems);
-                }
-            }
-            Json::Array(items) => items
-                .iter()
-                .for_each(|i| walk_dashboard(i, expected, problems)),
-            _ => {}
-        }
-    }
-
+    /// The built-in dashboards pass the checks every user dashboard passes.
     #[test]
     fn every_built_in_dashboard_uses_the_datasource_and_parses() {
-        for d in [Dashboard::Cluster, Dashboard::Nodes] {
+        let mut uids = Vec::new();
+        for d in [Dashboard::Cluster, Dashboard::Nodes, Dashboard::Thanos] {
             // A new dashboard must be added to the list above.
             match d {
-                Dashboard::Cluster | Dashboard::Nodes => {}
+                Dashboard::Cluster | Dashboard::Nodes | Dashboard::Thanos => {}
             }
             let (file, text) = assets::dashboard(d);
-            check_dashboard(file, text).unwrap();
+            let checked = dashboards::check(text);
+            assert!(
+                checked.problems.is_empty(),
+                "{file}: {:?}",
+                checked.problems
+            );
+            let uid = checked.uid.expect("a uid");
+            assert!(uid.starts_with(BUILT_IN_UID_PREFIX), "{file}: {uid}");
+            uids.push(uid);
         }
+        uids.sort();
+        uids.dedup();
+        assert_eq!(uids.len(), 3);
     }
 
+    /// The Thanos dashboard selects the jobs the stack's scrape config gives the Thanos
+    /// components, and nothing else.
     #[test]
-    fn a_broken_dashboard_is_caught() {
-        let bad = r#"{"panels": [{"datasource": {"type": "prometheus", "uid": "other"}},
-                                  {"targets": [{"expr": "sum(rate(x[5m])"}]}]}"#;
-        let err = check_dashboard("bad.json", bad).unwrap_err();
-        assert!(err.message.contains("not the provisioned"), "{err}");
-        let unparsable = r#"{"targets": [{"expr": "sum(rate(x[5m])"}]}"#;
-        let err = check_dashboard("bad.json", unparsable).unwrap_err();
-        assert!(err.message.contains("does not parse"), "{err}");
+    fn the_thanos_dashboard_reads_the_stacks_own_jobs() {
+        let (_, text) = assets::dashboard(Dashboard::Thanos);
+        let jobs = [
+            r#"job=~\"thanos-query|thanos-query-global\""#,
+            r#"job=~\"thanos-store-gateway.*\""#,
+            r#"job=~\"thanos-compactor.*\""#,
+            r#"job=\"thanos-sidecar\""#,
+            r#"job=\"thanos-ruler\""#,
+        ];
+        for job in jobs {
+            assert!(text.contains(job), "{job}");
+        }
+        let all = text.matches("job=").count();
+        let known: usize = jobs.iter().map(|j| text.matches(j).count()).sum();
+        assert_eq!(
+            all, known,
+            "a query selects a job the stack does not scrape"
+        );
     }
 }
 

@@ -197,6 +197,9 @@ pub fn of(spec: &Spec) -> Prerequisites {
         if let Some(db) = &g.database {
             p.secret_key(&db.url_secret, "Grafana's database URL");
         }
+        if let Some(oauth) = &g.settings.auth.generic_oauth {
+            p.secret_key(&oauth.client_secret, "Grafana's OAuth client secret");
+        }
     }
     if !spec.exposed_uis().is_empty() {
         let i = &spec.ingress;

@@ -43,7 +43,11 @@ pub use common::{
     Component, ConfigMapKeyRef, LogLevel, ResourceAmounts, Resources, SecretKeyRef, Storage,
 };
 pub use extras::{Extras, flag_name};
-pub use grafana::{Dashboard, Grafana, GrafanaDatabase};
+pub use grafana::{
+    AnonymousAuth, AuthSettings, BUILT_IN_FOLDER, BUILT_IN_UID_PREFIX, DATASOURCE, Dashboard,
+    DashboardFiles, GenericOauth, Grafana, GrafanaDatabase, GrafanaSettings, OrgRole,
+    ServerSettings, UsersSettings,
+};
 pub use ingress::{Controller, Expose, ExposureKind, GatewayRef, Ingress, Tls};
 pub use memcached::Memcached;
 pub use object_storage::{
@@ -95,8 +99,13 @@ impl MonitoringStack {
     /// the reference, and the extensions of the files read from a directory.
     pub fn file_refs_mut(&mut self) -> Vec<Reference<'_>> {
         const RULES: &[&str] = &["yaml", "yml"];
+        const DASHBOARDS: &[&str] = &["json"];
         let spec = &mut self.spec;
         let mut references = Vec::new();
+        for (i, entry) in spec.grafana.dashboard_files.iter_mut().enumerate() {
+            let at = format!("spec.grafana.dashboardFiles[{i}].path");
+            references.push((at, &mut entry.path, DASHBOARDS));
+        }
         for (base, list) in [
             ("spec.prometheus", &mut spec.prometheus.rule_files_from),
             ("spec.thanos.ruler", &mut spec.thanos.ruler.rule_files_from),

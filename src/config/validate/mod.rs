@@ -5,6 +5,7 @@
 mod alertmanager;
 mod built_in_alerts;
 mod caches;
+pub mod dashboards;
 mod endpoints;
 mod extras;
 mod grafana;
@@ -106,6 +107,9 @@ pub fn validate(config: &MonitoringStack, tree: &Node) -> Vec<Diagnostic> {
     ingress::exposure_fits_its_kind(spec, &mut f);
     grafana::dashboards_have_data(spec, &mut f);
     grafana::grafana_keeps_its_state(spec, &mut f);
+    grafana::dashboard_files_are_dashboards(spec, &mut f);
+    grafana::plugins_are_pinned(spec, &mut f);
+    grafana::grafana_logins_work(spec, &mut f);
     endpoints::network_policy_ports_are_usable(spec, &mut f);
     images::thanos_flags_match_the_image(spec, &mut f);
     versions::sidecars_run_natively(spec, &mut f);
