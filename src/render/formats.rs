@@ -134,16 +134,7 @@ pub struct KubernetesSd {
     pub namespaces: Option<Namespaces>,
 }
 
-#[derive(Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum KubernetesRole {
-    Node,
-    Pod,
-    Service,
-    Endpoints,
-    EndpointSlice,
-    Ingress,
-}
+pub use crate::config::model::scrape::KubernetesRole;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

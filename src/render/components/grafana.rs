@@ -384,26 +384,15 @@ mod tests {
 
     use crate::config::files::{FileRef, FileText};
     use crate::config::model::{DashboardFiles, GenericOauth, MonitoringStack, SecretKeyRef};
+    use crate::render::testing::find;
 
     const BOARD: &str = r#"{"title": "Requests", "uid": "team-a-requests", "panels": []}"#;
 
-    fn rendered(config: &MonitoringStack) -> Vec<(String, String, Json)> {
-        crate::render::render(config)
-            .expect("renders and passes the wiring check")
-            .into_iter()
-            .map(|o| (o.kind().to_owned(), o.name().to_owned(), o.value.clone()))
-            .collect()
+    fn rendered(config: &MonitoringStack) -> Vec<crate::render::Object> {
+        crate::render::render(config).expect("renders and passes the wiring check")
     }
 
-    fn find<'a>(objects: &'a [(String, String, Json)], kind: &str, name: &str) -> &'a Json {
-        &objects
-            .iter()
-            .find(|(k, n, _)| k == kind && n == name)
-            .unwrap_or_else(|| panic!("no {kind} {name}"))
-            .2
-    }
-
-    fn env(objects: &[(String, String, Json)]) -> Vec<(String, Json)> {
+    fn env(objects: &[crate::render::Object]) -> Vec<(String, Json)> {
         let deployment = find(objects, "Deployment", "grafana");
         deployment["spec"]["template"]["spec"]["containers"][0]["env"]
             .as_array()
