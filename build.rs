@@ -1,5 +1,6 @@
 //! Embeds `templates/**/*.j2` in the binary (minijinja-embed fails the build on a syntax
-//! error), and turns the built-in rule files into JSON.
+//! error), turns the built-in rule files into JSON, and writes the schema the structural
+//! check walks on every run: the committed one without Kubernetes' own descriptions.
 //!
 //! The rule files are written as commented YAML for their authors, and ship re-emitted from
 //! their parsed form. Parsing 28 KB of YAML cost a fifth of a render; JSON of the same data
@@ -13,9 +14,13 @@ const RULE_FILES: [&str; 2] = [
     "templates/thanos/ruler-rules/global.rules.yaml",
 ];
 
+/// The committed schema, pretty and fully described for editors and `stackgen schema`.
+const SCHEMA: &str = "src/config/schema.json";
+
 fn main() {
     minijinja_embed::embed_templates!("templates", &[".j2"]);
     let out = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
+    checking_schema(Path::new(&out));
     for source in RULE_FILES {
         println!("cargo:rerun-if-changed={source}");
         let text = std::fs::read_to_string(source).expect("the rule file is readable");
@@ -25,5 +30,57 @@ fn main() {
         let json = serde_json::to_string(&data).expect("JSON values serialize");
         std::fs::write(Path::new(&out).join(name).with_extension("json"), json)
             .expect("OUT_DIR is writable");
+    }
+}
+
+/// The schema every run parses for the structural check, minified, with the API
+/// documentation of the Kubernetes types (two thirds of its text, the k8s-openapi types the
+/// config embeds: containers, volumes, affinity …) left out: the check reads stackgen's own
+/// descriptions for its help lines, and only names and types of Kubernetes' fields.
+fn checking_schema(out: &Path) {
+    println!("cargo:rerun-if-changed={SCHEMA}");
+    let text = std::fs::read_to_string(SCHEMA).expect("the schema is readable");
+    let mut schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    if let Some(defs) = schema
+        .get_mut("$defs")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        for (name, def) in defs.iter_mut() {
+            if name.starts_with("io.k8s.") {
+                undescribe(def);
+            }
+        }
+    }
+    let json = serde_json::to_string(&schema).expect("JSON values serialize");
+    std::fs::write(out.join("schema.check.json"), json).expect("OUT_DIR is writable");
+}
+
+/// Drops `description` from a schema and the schemas inside it; a property that happens to
+/// be named `description` stays.
+fn undescribe(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            if map
+                .get("description")
+                .is_some_and(serde_json::Value::is_string)
+            {
+                map.remove("description");
+            }
+            for (key, value) in map.iter_mut() {
+                if key == "properties" {
+                    for property in value
+                        .as_object_mut()
+                        .into_iter()
+                        .flat_map(|p| p.values_mut())
+                    {
+                        undescribe(property);
+                    }
+                } else {
+                    undescribe(value);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(undescribe),
+        _ => {}
     }
 }

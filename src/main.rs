@@ -297,8 +297,7 @@ fn report_problems(problems: &[String]) -> Status {
 }
 
 fn schema() -> anyhow::Result<Status> {
-    let schema = serde_json::to_string_pretty(config::schema())?;
-    done(format!("{schema}\n").as_bytes())
+    done(config::schema_text().as_bytes())
 }
 
 fn profiles() -> anyhow::Result<Status> {

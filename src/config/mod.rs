@@ -51,16 +51,22 @@ impl Rejected {
     }
 }
 
-/// The JSON Schema of the config (what the structural check walks, `stackgen schema` prints
-/// and `init` takes its comments from), as committed beside this file. It is generated from
-/// the same types serde reads, by the test suite rather than on every run (generating it
-/// took a third of a `validate`): `the_committed_schema_is_the_generated_one` holds the two
-/// equal.
+/// The JSON Schema of the config as the structural check walks it and `init` takes its
+/// comments from: the committed one (`schema.json`, generated from the same types serde
+/// reads, by the test suite rather than on every run: `the_committed_schema_is_the_generated_one`
+/// holds the two equal), minified by `build.rs` and without the API documentation of the
+/// Kubernetes types, which was two thirds of what every run parsed.
 pub fn schema() -> &'static serde_json::Value {
     static SCHEMA: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
-        serde_json::from_str(include_str!("schema.json")).expect("the committed schema is JSON")
+        serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/schema.check.json")))
+            .expect("the committed schema is JSON")
     });
     &SCHEMA
+}
+
+/// The committed schema as editors and `stackgen schema` read it, every description kept.
+pub fn schema_text() -> &'static str {
+    include_str!("schema.json")
 }
 
 /// Merges the layers, checks their structure, reads them into the typed model and runs
