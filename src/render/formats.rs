@@ -26,41 +26,22 @@ pub struct PromConfig {
     pub rule_files: Vec<String>,
     #[serde(default)]
     pub alerting: Option<PromAlerting>,
-    pub scrape_configs: Vec<AnyScrapeConfig>,
+    /// stackgen's own jobs and the user's alike, read into the config's model of the
+    /// format, which is closed to unknown fields.
+    pub scrape_configs: Vec<ScrapeConfig>,
     #[serde(default)]
     pub remote_write: Vec<crate::config::model::scrape::RemoteWrite>,
-}
-
-/// A job as stackgen writes its own, or one in the config's model of the format (the
-/// user's, and the control plane's): both closed to unknown fields.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum AnyScrapeConfig {
-    Own(ScrapeConfig),
-    Typed(Box<crate::config::model::scrape::ScrapeConfig>),
-}
-
-impl AnyScrapeConfig {
-    pub fn job_name(&self) -> &str {
-        match self {
-            AnyScrapeConfig::Own(j) => &j.job_name,
-            AnyScrapeConfig::Typed(j) => &j.job_name,
-        }
-    }
 }
 
 impl PromConfig {
     pub fn check(&self) -> Result<(), String> {
         let mut seen = std::collections::BTreeSet::new();
         for job in &self.scrape_configs {
-            if !seen.insert(job.job_name()) {
-                return Err(format!("scrape job `{}` appears twice", job.job_name()));
+            if !seen.insert(job.job_name.as_str()) {
+                return Err(format!("scrape job `{}` appears twice", job.job_name));
             }
-            // The typed jobs' steps were checked by validation.
-            if let AnyScrapeConfig::Own(job) = job {
-                for r in &job.relabel_configs {
-                    check_relabel(r, &job.job_name)?;
-                }
+            for r in &job.relabel_configs {
+                check_relabel(r, &job.job_name)?;
             }
         }
         if let Some(alerting) = &self.alerting {
@@ -100,61 +81,7 @@ pub struct DnsSd {
     pub names: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ScrapeConfig {
-    pub job_name: String,
-    #[serde(default)]
-    pub scheme: Option<Scheme>,
-    #[serde(default)]
-    pub metrics_path: Option<String>,
-    #[serde(default)]
-    pub honor_labels: Option<bool>,
-    pub kubernetes_sd_configs: Vec<KubernetesSd>,
-    #[serde(default)]
-    pub authorization: Option<Authorization>,
-    #[serde(default)]
-    pub tls_config: Option<TlsConfig>,
-    pub relabel_configs: Vec<Relabel>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scheme {
-    Http,
-    Https,
-}
-
-/// `kubernetes_sd_configs`, which Debian's promtool cannot check: its roles and fields.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KubernetesSd {
-    pub role: KubernetesRole,
-    #[serde(default)]
-    pub namespaces: Option<Namespaces>,
-}
-
-pub use crate::config::model::scrape::KubernetesRole;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Namespaces {
-    pub names: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Authorization {
-    pub credentials_file: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TlsConfig {
-    pub ca_file: String,
-    #[serde(default)]
-    pub insecure_skip_verify: bool,
-}
+pub use crate::config::model::scrape::ScrapeConfig;
 
 /// A relabelling step: the config's model of it, which the renderer also writes where a
 /// step is computed (a shard's share of the targets). Prometheus's load-time checks are

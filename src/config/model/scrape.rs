@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::types::{Duration, LabelName};
 
 /// A scrape job (`scrape_configs` entry).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScrapeConfig {
     /// The job's name, the `job` label of its series; unique among every job.

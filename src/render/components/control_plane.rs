@@ -3,8 +3,6 @@
 //! at the ports their components listen on. Static pods declare no ports, so each job puts
 //! the port on the pod's address itself.
 
-use std::collections::BTreeMap;
-
 use crate::config::model::scrape::ControlPlane;
 use crate::config::model::scrape::{
     Authorization, KubernetesRole, KubernetesSdConfig, RelabelConfig, Scheme, ScrapeConfig,
@@ -86,17 +84,7 @@ fn job(t: &Target) -> ScrapeConfig {
     };
     ScrapeConfig {
         job_name: t.job.to_owned(),
-        scrape_interval: None,
-        scrape_timeout: None,
-        metrics_path: None,
         scheme: t.https.then_some(Scheme::Https),
-        params: BTreeMap::new(),
-        honor_labels: None,
-        honor_timestamps: None,
-        sample_limit: None,
-        label_limit: None,
-        target_limit: None,
-        basic_auth: None,
         authorization: t.https.then(|| Authorization {
             type_: None,
             credentials_file: TOKEN.to_owned(),
@@ -107,8 +95,6 @@ fn job(t: &Target) -> ScrapeConfig {
             insecure_skip_verify: Some(true),
             ..TlsConfig::default()
         }),
-        proxy_url: None,
-        static_configs: Vec::new(),
         kubernetes_sd_configs: vec![KubernetesSdConfig {
             role: KubernetesRole::Pod,
             namespaces: Some(SdNamespaces {
@@ -121,7 +107,6 @@ fn job(t: &Target) -> ScrapeConfig {
                 field: None,
             }],
         }],
-        dns_sd_configs: Vec::new(),
         relabel_configs: vec![
             // One target per pod, whatever ports its containers declare (static pods none).
             RelabelConfig {
@@ -134,6 +119,6 @@ fn job(t: &Target) -> ScrapeConfig {
             copy("__meta_kubernetes_pod_name", "pod"),
             copy("__meta_kubernetes_pod_node_name", "node"),
         ],
-        metric_relabel_configs: Vec::new(),
+        ..ScrapeConfig::default()
     }
 }
