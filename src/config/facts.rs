@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 
 use super::model::{Cache, Extras, Spec, StoreApiExpose};
 
+/// Where the kubelet mounts a pod's ServiceAccount token and the cluster's CA, when the pod
+/// asks for them: what Prometheus authenticates to the API server and the kubelets with.
+pub const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+
 /// The variables in the Thanos sidecar's (and Ruler's) environment, with the pod field each
 /// one holds: the only `$(VAR)`s they can expand.
 pub const POD_ENV: [(&str, &str); 2] = [

@@ -7,13 +7,12 @@
 use std::collections::BTreeSet;
 
 use super::Findings;
+use crate::config::facts::SERVICE_ACCOUNT_DIR;
 use crate::config::model::scrape::{
     DnsType, KubernetesRole, RelabelConfig, RemoteWrite, ScrapeConfig, client_files,
 };
 use crate::config::model::{Extras, Spec};
 
-/// Where the kubelet mounts Prometheus's ServiceAccount token (it calls the API server).
-const TOKEN_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 /// The jobs stackgen writes itself; a component's job is named after it.
 const OWN_JOBS: [&str; 17] = [
     "apiserver",
@@ -269,7 +268,7 @@ fn role_name(role: KubernetesRole) -> String {
 
 /// The folders mounted into the prometheus container: its token's, and the user's.
 fn mounted(extra: &Extras) -> Vec<String> {
-    let mut dirs = vec![TOKEN_DIR.to_owned()];
+    let mut dirs = vec![SERVICE_ACCOUNT_DIR.to_owned()];
     dirs.extend(extra.volume_mounts.iter().map(|m| m.mount_path.clone()));
     dirs
 }

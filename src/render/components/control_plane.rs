@@ -3,14 +3,12 @@
 //! at the ports their components listen on. Static pods declare no ports, so each job puts
 //! the port on the pod's address itself.
 
+use crate::config::facts::SERVICE_ACCOUNT_DIR;
 use crate::config::model::scrape::ControlPlane;
 use crate::config::model::scrape::{
     Authorization, KubernetesRole, KubernetesSdConfig, RelabelConfig, Scheme, ScrapeConfig,
     SdNamespaces, SdSelector, TlsConfig,
 };
-
-const TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
-const CA: &str = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
 
 /// One component: its job name, pod label selector, port, and whether it serves HTTPS
 /// (with Prometheus's token, on a self-signed serving certificate).
@@ -87,10 +85,10 @@ fn job(t: &Target) -> ScrapeConfig {
         scheme: t.https.then_some(Scheme::Https),
         authorization: t.https.then(|| Authorization {
             type_: None,
-            credentials_file: TOKEN.to_owned(),
+            credentials_file: format!("{SERVICE_ACCOUNT_DIR}/token"),
         }),
         tls_config: t.https.then(|| TlsConfig {
-            ca_file: Some(CA.to_owned()),
+            ca_file: Some(format!("{SERVICE_ACCOUNT_DIR}/ca.crt")),
             // The components serve certificates they signed themselves (kubeadm's default).
             insecure_skip_verify: Some(true),
             ..TlsConfig::default()

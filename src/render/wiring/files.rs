@@ -9,10 +9,8 @@ use serde_json::Value as Json;
 
 use super::buckets::{FLAG, objstore_config};
 use super::stream::{Pods, Stream};
+use crate::config::facts::SERVICE_ACCOUNT_DIR;
 use crate::render::prerequisites::Prerequisites;
-
-/// Where the kubelet mounts the ServiceAccount token when the pod asks for it.
-const TOKEN_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /// Flags whose directory or file the process writes.
 const WRITTEN: [&str; 5] = [
@@ -233,7 +231,7 @@ impl<'s, 'a> Files<'s, 'a> {
     }
 
     fn read(&self, c: &'a Json, container: &str, path: &str, problems: &mut Vec<String>) {
-        if path.starts_with(TOKEN_DIR) {
+        if path.starts_with(SERVICE_ACCOUNT_DIR) {
             if self.pods.spec["automountServiceAccountToken"] != true {
                 problems.push(format!(
                     "{} container `{container}` reads `{path}`, but the pod has no ServiceAccount token",
