@@ -55,10 +55,7 @@ pub fn recheck(config: &MonitoringStack, items: &[Json]) -> Vec<String> {
         .map(|item| Object::new("input", item.clone(), "input", None))
         .collect();
     let cluster = wiring::Cluster::of(&config.spec);
-    match wiring::check(&objects, &cluster, &prerequisites::of(&config.spec)) {
-        Ok(()) => Vec::new(),
-        Err(e) => e.message.split("; ").map(str::to_owned).collect(),
-    }
+    wiring::problems(&objects, &cluster, &prerequisites::of(&config.spec))
 }
 
 #[cfg(test)]

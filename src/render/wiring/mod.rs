@@ -58,6 +58,19 @@ pub fn check(
     cluster: &Cluster,
     prerequisites: &Prerequisites,
 ) -> Result<(), RenderError> {
+    let problems = problems(objects, cluster, prerequisites);
+    match problems.first() {
+        None => Ok(()),
+        Some(_) => Err(RenderError::new("wiring check", problems.join("; "))),
+    }
+}
+
+/// Every problem [`check`] finds, one sentence each.
+pub fn problems(
+    objects: &[Object],
+    cluster: &Cluster,
+    prerequisites: &Prerequisites,
+) -> Vec<String> {
     let stream = Stream::new(objects, cluster);
     let mut problems = Vec::new();
     let dials = addresses::check(&stream, &mut problems);
@@ -66,8 +79,5 @@ pub fn check(
     buckets::check(&stream, cluster, &mut problems);
     scrapes::shares(&stream, &mut problems);
     flows::check(&stream, &dials, prerequisites, &mut problems);
-    match problems.first() {
-        None => Ok(()),
-        Some(_) => Err(RenderError::new("wiring check", problems.join("; "))),
-    }
+    problems
 }
