@@ -24,27 +24,32 @@ pub struct Stack<'a> {
     /// `metadata.name` of the config: the `app.kubernetes.io/instance` of every object.
     pub instance: &'a str,
     pub templates: &'a Templates,
-    /// The config's own `metadata.labels` and `metadata.annotations`, which every object
-    /// carries (see [`Stack::stamp`]).
-    labels: &'a BTreeMap<String, String>,
-    annotations: BTreeMap<&'a str, &'a str>,
+    /// The config's own `metadata.labels` and `metadata.annotations` (kustomize's and kpt's
+    /// annotations left out), by the metadata field they go in on every object (see [`Stack::stamp`]).
+    stamped: [(&'static str, Vec<(&'a str, &'a str)>); 2],
 }
 
 impl<'a> Stack<'a> {
     pub fn new(config: &'a MonitoringStack, templates: &'a Templates) -> Self {
+        let pairs = |map: &'a BTreeMap<String, String>, keep: fn(&str) -> bool| {
+            map.iter()
+                .filter(|(key, _)| keep(key))
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect()
+        };
+        let metadata = &config.metadata;
         Self {
             spec: &config.spec,
             namespace: config.spec.namespace.as_str(),
-            instance: config.metadata.name.as_str(),
+            instance: metadata.name.as_str(),
             templates,
-            labels: &config.metadata.labels,
-            annotations: config
-                .metadata
-                .annotations
-                .iter()
-                .filter(|(key, _)| !is_tooling_annotation(key))
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect(),
+            stamped: [
+                ("labels", pairs(&metadata.labels, |_| true)),
+                (
+                    "annotations",
+                    pairs(&metadata.annotations, |key| !is_tooling_annotation(key)),
+                ),
+            ],
         }
     }
 
@@ -53,39 +58,23 @@ impl<'a> Stack<'a> {
     /// object's metadata: selectors stay what they were, and pod templates too, so a
     /// label on the config rolls no pod (`defaults.pod.podLabels` is how pods get some).
     pub fn stamp(&self, object: &mut serde_json::Value) {
-        if self.labels.is_empty() && self.annotations.is_empty() {
-            return;
-        }
         let Some(metadata) = object
             .get_mut("metadata")
             .and_then(serde_json::Value::as_object_mut)
         else {
             return;
         };
-        let pairs = [
-            (
-                "labels",
-                self.labels
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect::<Vec<_>>(),
-            ),
-            (
-                "annotations",
-                self.annotations.iter().map(|(k, v)| (*k, *v)).collect(),
-            ),
-        ];
-        for (field, pairs) in pairs {
+        for (field, pairs) in &self.stamped {
             if pairs.is_empty() {
                 continue;
             }
             let map = metadata
-                .entry(field)
+                .entry(*field)
                 .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
             if let Some(map) = map.as_object_mut() {
                 for (key, value) in pairs {
-                    map.entry(key)
-                        .or_insert_with(|| serde_json::Value::String(value.to_owned()));
+                    map.entry(*key)
+                        .or_insert_with(|| serde_json::Value::String((*value).to_owned()));
                 }
             }
         }
