@@ -217,25 +217,31 @@ fn workload(stack: &Stack, files: &Provisioning) -> Workload {
         pod.volumes.push(secret_volume("admin", secret.as_str()));
         mounts.push(read_only("admin", ADMIN_DIR));
     }
-    if let Some(db) = &g.database {
-        let secret = &db.url_secret;
-        env_vars.push(env(
+    // One Secret key each, read through its `__FILE` variable.
+    let keyed = [
+        (
             "GF_DATABASE_URL__FILE",
-            &format!("{DATABASE_DIR}/{}", secret.key),
-        ));
-        pod.volumes
-            .push(secret_volume("database", secret.name.as_str()));
-        mounts.push(read_only("database", DATABASE_DIR));
-    }
-    if let Some(oauth) = &g.settings.auth.generic_oauth {
-        let secret = &oauth.client_secret;
-        env_vars.push(env(
+            "database",
+            DATABASE_DIR,
+            g.database.as_ref().map(|db| &db.url_secret),
+        ),
+        (
             "GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET__FILE",
-            &format!("{OAUTH_DIR}/{}", secret.key),
-        ));
+            "oauth",
+            OAUTH_DIR,
+            g.settings
+                .auth
+                .generic_oauth
+                .as_ref()
+                .map(|o| &o.client_secret),
+        ),
+    ];
+    for (var, volume, dir, secret) in keyed {
+        let Some(secret) = secret else { continue };
+        env_vars.push(env(var, &format!("{dir}/{}", secret.key)));
         pod.volumes
-            .push(secret_volume("oauth", secret.name.as_str()));
-        mounts.push(read_only("oauth", OAUTH_DIR));
+            .push(secret_volume(volume, secret.name.as_str()));
+        mounts.push(read_only(volume, dir));
     }
     for (name, dir) in &files.mounts {
         pod.volumes.push(config_map_volume(name, name));
