@@ -1,6 +1,6 @@
 //! Embeds `templates/**/*.j2` in the binary (minijinja-embed fails the build on a syntax
 //! error), turns the built-in rule files into JSON, and writes the schema the structural
-//! check walks on every run: the committed one without Kubernetes' own descriptions.
+//! check walks: the committed one without Kubernetes' own descriptions, in pieces.
 //!
 //! The rule files are written as commented YAML for their authors, and ship re-emitted from
 //! their parsed form. Parsing 28 KB of YAML cost a fifth of a render; JSON of the same data
@@ -33,26 +33,44 @@ fn main() {
     }
 }
 
-/// The schema every run parses for the structural check, minified, with the API
-/// documentation of the Kubernetes types (two thirds of its text, the k8s-openapi types the
-/// config embeds: containers, volumes, affinity …) left out: the check reads stackgen's own
-/// descriptions for its help lines, and only names and types of Kubernetes' fields.
+/// The schema the structural check walks, minified, with the API documentation of the
+/// Kubernetes types (two thirds of its text, the k8s-openapi types the config embeds:
+/// containers, volumes, affinity …) left out: the check reads stackgen's own descriptions
+/// for its help lines, and only names and types of Kubernetes' fields.
+///
+/// It is written in two pieces, so a run parses only what its config reaches: the top level
+/// as JSON, and the definitions as a Rust table of JSON texts sorted by name, each parsed
+/// the first time a `$ref` leads to it (`config::schema`).
 fn checking_schema(out: &Path) {
     println!("cargo:rerun-if-changed={SCHEMA}");
     let text = std::fs::read_to_string(SCHEMA).expect("the schema is readable");
     let mut schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
-    if let Some(defs) = schema
-        .get_mut("$defs")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        for (name, def) in defs.iter_mut() {
+    let mut definitions: Vec<(String, String)> = schema
+        .as_object_mut()
+        .and_then(|top| top.remove("$defs"))
+        .and_then(|defs| match defs {
+            serde_json::Value::Object(defs) => Some(defs),
+            _ => None,
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(name, mut def)| {
             if name.starts_with("io.k8s.") {
-                undescribe(def);
+                undescribe(&mut def);
             }
-        }
+            let json = serde_json::to_string(&def).expect("JSON values serialize");
+            (name, json)
+        })
+        .collect();
+    definitions.sort();
+    let root = serde_json::to_string(&schema).expect("JSON values serialize");
+    std::fs::write(out.join("schema.root.json"), root).expect("OUT_DIR is writable");
+    let mut table = String::from("&[\n");
+    for (name, json) in &definitions {
+        table.push_str(&format!("    ({name:?}, {json:?}),\n"));
     }
-    let json = serde_json::to_string(&schema).expect("JSON values serialize");
-    std::fs::write(out.join("schema.check.json"), json).expect("OUT_DIR is writable");
+    table.push_str("]\n");
+    std::fs::write(out.join("schema.definitions.rs"), table).expect("OUT_DIR is writable");
 }
 
 /// Drops `description` from a schema and the schemas inside it; a property that happens to

@@ -5,6 +5,8 @@
 
 use serde_json::Value as Json;
 
+use super::schema::Schema;
+
 /// Name of the schema file the modeline points at; `stackgen schema` writes its content.
 pub const SCHEMA_FILE: &str = "stackgen.schema.json";
 
@@ -28,16 +30,23 @@ pub fn starter(config: &super::MonitoringStack, profiles: &[String]) -> String {
     let defaults =
         serde_json::to_value(super::MonitoringStack::default()).expect("defaults serialize");
     if let Json::Object(map) = &value {
-        emit_map(&mut out, map, defaults.as_object(), Some(schema), schema, 0);
+        emit_map(
+            &mut out,
+            map,
+            defaults.as_object(),
+            Some(schema.root()),
+            schema,
+            0,
+        );
     }
     out
 }
 
-fn resolve<'a>(root: &'a Json, schema: Option<&'a Json>) -> Option<&'a Json> {
+fn resolve<'a>(root: &'a Schema, schema: Option<&'a Json>) -> Option<&'a Json> {
     let mut schema = schema?;
     for _ in 0..8 {
         if let Some(r) = schema.get("$ref").and_then(Json::as_str) {
-            schema = root.get("$defs")?.get(r.strip_prefix("#/$defs/")?)?;
+            schema = root.definition(r)?;
         } else if let Some(first) = schema
             .get("anyOf")
             .and_then(Json::as_array)
@@ -59,7 +68,7 @@ fn emit_map(
     map: &serde_json::Map<String, Json>,
     defaults: Option<&serde_json::Map<String, Json>>,
     schema: Option<&Json>,
-    root: &Json,
+    root: &Schema,
     depth: usize,
 ) {
     let indent = "  ".repeat(depth);

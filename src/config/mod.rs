@@ -7,6 +7,7 @@ pub mod init;
 pub mod load;
 pub mod model;
 pub mod profiles;
+pub mod schema;
 mod structure;
 mod suggest;
 #[cfg(test)]
@@ -55,11 +56,15 @@ impl Rejected {
 /// comments from: the committed one (`schema.json`, generated from the same types serde
 /// reads, by the test suite rather than on every run: `the_committed_schema_is_the_generated_one`
 /// holds the two equal), minified by `build.rs` and without the API documentation of the
-/// Kubernetes types, which was two thirds of what every run parsed.
-pub fn schema() -> &'static serde_json::Value {
-    static SCHEMA: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
-        serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/schema.check.json")))
-            .expect("the committed schema is JSON")
+/// Kubernetes types, which was two thirds of its text; each definition is parsed the first
+/// time the check reaches it.
+pub fn schema() -> &'static schema::Schema {
+    static SCHEMA: std::sync::LazyLock<schema::Schema> = std::sync::LazyLock::new(|| {
+        schema::Schema::new(
+            include_str!(concat!(env!("OUT_DIR"), "/schema.root.json")),
+            include!(concat!(env!("OUT_DIR"), "/schema.definitions.rs")),
+        )
+        .expect("the committed schema is JSON")
     });
     &SCHEMA
 }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use regex::Regex;
 use serde_json::{Map, Value as Json};
 
+use super::schema::Schema;
 use super::suggest;
 use super::tree::{Node, Path, Value};
 use crate::diagnostic::Diagnostic;
@@ -24,7 +25,7 @@ enum Fault {
 }
 
 pub struct StructureChecker<'a> {
-    root: &'a Json,
+    schema: &'a Schema,
     patterns: HashMap<String, Option<Regex>>,
     diagnostics: Vec<Diagnostic>,
     /// Paths of the offending values, so the rest of the config can still be validated.
@@ -32,9 +33,9 @@ pub struct StructureChecker<'a> {
 }
 
 impl<'a> StructureChecker<'a> {
-    pub fn new(root: &'a Json) -> Self {
+    pub fn new(schema: &'a Schema) -> Self {
         Self {
-            root,
+            schema,
             patterns: HashMap::new(),
             diagnostics: Vec::new(),
             rejected: Vec::new(),
@@ -44,25 +45,12 @@ impl<'a> StructureChecker<'a> {
     /// Every structural problem in `node`, in document order, and the paths of the values
     /// at fault.
     pub fn check(mut self, node: &Node) -> (Vec<Diagnostic>, Vec<Path>) {
-        self.walk(node, self.root, &Path::root());
+        self.walk(node, self.schema.root(), &Path::root());
         (self.diagnostics, self.rejected)
     }
 
-    fn resolve(&self, mut schema: &'a Json) -> &'a Json {
-        // `$ref`s point into `$defs`; a bounded loop guards against a cyclic schema.
-        for _ in 0..32 {
-            let Some(reference) = schema.get("$ref").and_then(Json::as_str) else {
-                break;
-            };
-            let Some(target) = reference
-                .strip_prefix("#/$defs/")
-                .and_then(|name| self.root.get("$defs")?.get(name))
-            else {
-                break;
-            };
-            schema = target;
-        }
-        schema
+    fn resolve(&self, schema: &'a Json) -> &'a Json {
+        self.schema.resolve(schema)
     }
 
     fn report(&mut self, fault: Fault, diagnostic: Diagnostic) {
@@ -75,6 +63,11 @@ impl<'a> StructureChecker<'a> {
     }
 
     fn walk(&mut self, node: &Node, schema: &'a Json, path: &Path) {
+        // The built-in defaults fit the schema (`the_defaults_fit_the_schema`), and the walk
+        // is context-free: what no layer touched needs no second look.
+        if node.is_default() {
+            return;
+        }
         let schema = self.resolve(schema);
         if let Some(branches) = schema
             .get("anyOf")

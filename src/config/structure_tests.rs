@@ -239,3 +239,38 @@ fn bad_list_items_past_the_ninth_are_each_reported() {
         );
     }
 }
+
+/// The walk skips what no layer touched, which is sound only while the built-in defaults
+/// fit the schema: here every default is walked as if a user had written it.
+#[test]
+fn the_defaults_fit_the_schema() {
+    use crate::config::MonitoringStack;
+    use crate::config::tree::Node;
+    use crate::source::Origin;
+
+    let defaults = serde_json::to_value(MonitoringStack::default()).unwrap();
+    let written = Node::from_json(&defaults, &Origin::Set("spec=…".into()));
+    assert!(!written.is_default());
+    let (diagnostics, rejected) =
+        super::StructureChecker::new(crate::config::schema()).check(&written);
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    assert!(rejected.is_empty());
+}
+
+/// `--set` writes below a default map without changing the map's origin; the value is
+/// still checked.
+#[test]
+fn a_set_value_below_an_untouched_map_is_checked() {
+    let inputs = crate::config::Inputs {
+        sets: vec!["thanos.compact.replicas=two".to_owned()],
+        ..Default::default()
+    };
+    let rejected = crate::config::load(&inputs).unwrap_err();
+    assert!(
+        rejected.diagnostics.iter().any(|d| d.path.as_deref()
+            == Some("spec.thanos.compact.replicas")
+            && d.message == "expected a whole number, found `two`"),
+        "{:?}",
+        rejected.diagnostics
+    );
+}

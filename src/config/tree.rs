@@ -211,6 +211,22 @@ impl Node {
         }
     }
 
+    /// Whether this node and everything under it are the built-in defaults, which no layer
+    /// touched. A map's own origin does not tell: `--set` writes below a map and leaves it
+    /// with the origin it had.
+    pub fn is_default(&self) -> bool {
+        self.origin == Origin::Default
+            && self
+                .key_origin
+                .as_ref()
+                .is_none_or(|o| *o == Origin::Default)
+            && match &self.value {
+                Value::Seq(items) => items.iter().all(Node::is_default),
+                Value::Map(map) => map.values().all(Node::is_default),
+                _ => true,
+            }
+    }
+
     /// Layers `overlay` over `self`: maps merge key by key, anything else is replaced. A null
     /// replaces too, so `credentialsSecret: null` turns an optional default off.
     pub fn merge(&mut self, overlay: Node) {

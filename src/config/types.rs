@@ -587,7 +587,9 @@ mod tests {
             }
         }
         let mut found = Vec::new();
-        patterns(crate::config::schema(), &mut found);
+        let schema = crate::config::schema();
+        patterns(schema.root(), &mut found);
+        schema.definitions().for_each(|d| patterns(d, &mut found));
         assert!(found.len() > 10);
         for pattern in found {
             assert!(compiled(&pattern).is_some(), "`{pattern}` is no type's");
