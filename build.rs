@@ -1,17 +1,19 @@
 //! Embeds `templates/**/*.j2` in the binary (minijinja-embed fails the build on a syntax
-//! error), turns the built-in rule files into JSON, and writes the schema the structural
-//! check walks: the committed one without Kubernetes' own descriptions, in pieces.
+//! error), turns the built-in data files (rules, Kubernetes' own scrape jobs) into JSON, and
+//! writes the schema the structural check walks: the committed one without Kubernetes' own
+//! descriptions, in pieces.
 //!
-//! The rule files are written as commented YAML for their authors, and ship re-emitted from
+//! The data files are written as commented YAML for their authors, and ship re-emitted from
 //! their parsed form. Parsing 28 KB of YAML cost a fifth of a render; JSON of the same data
 //! parses an order of magnitude faster, so the YAML is read here, once per build. The
 //! render still reads the data into its typed model, which refuses unknown fields.
 
 use std::path::Path;
 
-const RULE_FILES: [&str; 2] = [
+const DATA_FILES: [&str; 3] = [
     "templates/prometheus/rules/stack.rules.yaml",
     "templates/thanos/ruler-rules/global.rules.yaml",
+    "templates/prometheus/kubernetes-jobs.yaml",
 ];
 
 /// The committed schema, pretty and fully described for editors and `stackgen schema`.
@@ -21,9 +23,9 @@ fn main() {
     minijinja_embed::embed_templates!("templates", &[".j2"]);
     let out = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
     checking_schema(Path::new(&out));
-    for source in RULE_FILES {
+    for source in DATA_FILES {
         println!("cargo:rerun-if-changed={source}");
-        let text = std::fs::read_to_string(source).expect("the rule file is readable");
+        let text = std::fs::read_to_string(source).expect("the data file is readable");
         let data: serde_json::Value =
             serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{source} is not YAML: {e}"));
         let name = Path::new(source).file_name().expect("a file name");

@@ -31,6 +31,10 @@ pub const GLOBAL_RULES: Rules = Rules {
     source: include_str!("../../templates/thanos/ruler-rules/global.rules.yaml"),
 };
 
+/// The scrape jobs over what Kubernetes itself serves (API server, kubelets, annotated
+/// Services and pods), as JSON `build.rs` makes from `kubernetes-jobs.yaml`.
+pub const KUBERNETES_JOBS: &str = include_str!(concat!(env!("OUT_DIR"), "/kubernetes-jobs.json"));
+
 /// File name and JSON of a built-in dashboard.
 pub fn dashboard(d: Dashboard) -> (&'static str, &'static str) {
     match d {

@@ -14,6 +14,9 @@ use serde::Serialize;
 use super::stack::{Labels, Stack};
 use super::workload::{Port, Workload};
 use crate::config::facts::Ui;
+use crate::config::model::scrape::{
+    KubernetesRole, KubernetesSdConfig, RelabelAction, RelabelConfig, ScrapeConfig, SdNamespaces,
+};
 
 /// One object to render: a template under `templates/kinds/` and the values it lays out.
 pub struct Job {
@@ -43,6 +46,48 @@ impl ScrapeJob {
             port: port.name,
             honor_labels: false,
             node_instance: false,
+        }
+    }
+
+    /// The job in Prometheus's format: the component's pods in `namespace`, labelled with
+    /// their namespace, pod and node, and then cut by the steps of `share`.
+    pub fn scrape_config(&self, namespace: &str, share: Vec<RelabelConfig>) -> ScrapeConfig {
+        let copy = |from: &str, to: &str| RelabelConfig {
+            source_labels: vec![from.to_owned()],
+            target_label: Some(to.to_owned()),
+            ..RelabelConfig::default()
+        };
+        let mut steps = vec![
+            RelabelConfig {
+                source_labels: vec![
+                    "__meta_kubernetes_pod_label_app_kubernetes_io_name".to_owned(),
+                    "__meta_kubernetes_pod_container_port_name".to_owned(),
+                ],
+                regex: Some(format!("{};{}", self.app, self.port)),
+                action: Some(RelabelAction::Keep),
+                ..RelabelConfig::default()
+            },
+            copy("__meta_kubernetes_namespace", "namespace"),
+            copy("__meta_kubernetes_pod_name", "pod"),
+        ];
+        if self.node_instance {
+            steps.push(copy("__meta_kubernetes_pod_node_name", "instance"));
+        }
+        steps.push(copy("__meta_kubernetes_pod_node_name", "node"));
+        steps.extend(share);
+        ScrapeConfig {
+            job_name: self.job.clone(),
+            honor_labels: self.honor_labels.then_some(true),
+            kubernetes_sd_configs: vec![KubernetesSdConfig {
+                role: KubernetesRole::Pod,
+                namespaces: Some(SdNamespaces {
+                    names: vec![namespace.to_owned()],
+                    own_namespace: None,
+                }),
+                selectors: Vec::new(),
+            }],
+            relabel_configs: steps,
+            ..ScrapeConfig::default()
         }
     }
 }

@@ -4,15 +4,17 @@
 //! targets and uploading blocks told apart by the shard label.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::api::rbac::v1 as rbac;
 use serde::Serialize;
+use serde_json::Value as Json;
 
 use super::objstore::{self, Buckets};
 use super::{alertmanager, control_plane, thanos};
 use crate::config::facts::{ALERTS_NEEDING_EVERY_TARGET, Ui};
-use crate::config::model::scrape::RemoteWrite;
+use crate::config::model::scrape::{RemoteWrite, ScrapeConfig};
 use crate::config::model::{Rule, Spec};
 use crate::render::RenderError;
 use crate::render::assets;
@@ -54,7 +56,6 @@ const CONTROLLER_LABEL: &str = "__meta_kubernetes_pod_controller_name";
 /// What `prometheus.yaml.tmpl.j2` lays out.
 #[derive(Serialize)]
 struct ConfigVars<'a> {
-    namespace: &'a str,
     scrape_interval: String,
     evaluation_interval: String,
     external_labels: BTreeMap<String, String>,
@@ -62,20 +63,9 @@ struct ConfigVars<'a> {
     replica_label: &'a str,
     rules_dir: &'a str,
     alertmanager_srv: Option<String>,
-    /// The steps ending each of the fixed jobs: the shard's share of their targets.
-    share: Vec<Relabel>,
-    scrape_jobs: Vec<JobVars<'a>>,
-    /// The control-plane jobs and the user's, each ending with the shard's share.
-    more_jobs: Vec<serde_json::Value>,
+    /// Every job, each ending with the shard's share of its targets.
+    scrape_configs: Vec<Json>,
     remote_write: &'a [RemoteWrite],
-}
-
-/// A component's scrape job, and the steps ending it: the shard's share of its targets.
-#[derive(Serialize)]
-struct JobVars<'a> {
-    #[serde(flatten)]
-    job: &'a ScrapeJob,
-    share: Vec<Relabel>,
 }
 
 /// One Prometheus StatefulSet: the only one, or shard `index` of `count`.
@@ -243,49 +233,57 @@ fn config(
     ];
     let mut external_labels = spec.prometheus_shard_labels(shard.index);
     external_labels.insert(spec.replica_label.to_string(), "$(POD_NAME)".to_owned());
-    let mut scrape_jobs: Vec<JobVars> = own
+    // Kubernetes' own jobs are data, the control plane's and the user's are typed in the
+    // config's model, the components' built from their parts; each ends with the shard's
+    // share of its targets.
+    static KUBERNETES_JOBS: LazyLock<Vec<Json>> = LazyLock::new(|| {
+        serde_json::from_str(assets::KUBERNETES_JOBS).expect("build.rs writes JSON")
+    });
+    let share = shard.hashed_share();
+    let share_json = serde_json::to_value(&share).unwrap_or_default();
+    let ending_with_share = |mut job: Json| {
+        if let (Some(steps), Some(share)) = (
+            job.as_object_mut().map(|j| {
+                j.entry("relabel_configs")
+                    .or_insert_with(|| Json::Array(Vec::new()))
+            }),
+            share_json.as_array(),
+        ) && let Some(steps) = steps.as_array_mut()
+        {
+            steps.extend(share.iter().cloned());
+        }
+        job
+    };
+    let as_json = |job: &ScrapeConfig| serde_json::to_value(job).unwrap_or_default();
+    let mut scrape_configs: Vec<Json> = KUBERNETES_JOBS
         .iter()
-        .map(|job| JobVars {
-            job,
-            share: shard.own_pods(),
-        })
+        .cloned()
+        .map(ending_with_share)
         .collect();
-    scrape_jobs.extend(others.iter().flat_map(|p| &p.scrape).map(|job| JobVars {
-        job,
-        share: shard.hashed_share(),
-    }));
-    // The control plane's jobs and the user's are typed in the config's model; each ends,
-    // like every job, with the shard's share of its targets.
-    let share = serde_json::to_value(shard.hashed_share()).unwrap_or_default();
-    let more_jobs = control_plane::jobs(&spec.prometheus.control_plane)
-        .iter()
-        .chain(&spec.prometheus.additional_scrape_configs)
-        .map(|job| {
-            let mut job = serde_json::to_value(job).unwrap_or_default();
-            if let (Some(steps), Some(share)) = (
-                job.as_object_mut().map(|j| {
-                    j.entry("relabel_configs")
-                        .or_insert_with(|| serde_json::Value::Array(Vec::new()))
-                }),
-                share.as_array(),
-            ) && let Some(steps) = steps.as_array_mut()
-            {
-                steps.extend(share.iter().cloned());
-            }
-            job
-        })
-        .collect();
+    scrape_configs.extend(
+        own.iter()
+            .map(|job| as_json(&job.scrape_config(stack.namespace, shard.own_pods()))),
+    );
+    scrape_configs.extend(
+        others
+            .iter()
+            .flat_map(|p| &p.scrape)
+            .map(|job| as_json(&job.scrape_config(stack.namespace, share.clone()))),
+    );
+    scrape_configs.extend(
+        control_plane::jobs(&spec.prometheus.control_plane)
+            .iter()
+            .chain(&spec.prometheus.additional_scrape_configs)
+            .map(|job| ending_with_share(as_json(job))),
+    );
     let vars = ConfigVars {
-        namespace: stack.namespace,
         scrape_interval: spec.prometheus.scrape_interval.to_string(),
         evaluation_interval: spec.prometheus.evaluation_interval.to_string(),
         external_labels,
         replica_label: spec.replica_label.as_str(),
         rules_dir: RULES_DIR,
         alertmanager_srv: spec.alertmanager.enabled.then(|| alertmanager::srv(stack)),
-        share: shard.hashed_share(),
-        scrape_jobs,
-        more_jobs,
+        scrape_configs,
         remote_write: &spec.prometheus.remote_write,
     };
     let checked: Checked<PromConfig> = render_checked(stack.templates, TEMPLATE, &vars)?;
