@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use regex::Regex;
+use regex_lite::Regex;
 use serde_json::{Map, Value as Json};
 
 use super::schema::Schema;
