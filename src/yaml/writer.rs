@@ -86,7 +86,7 @@ impl Writer {
             Json::Number(n) if n.is_i64() || n.is_u64() => self.out.push_str(&n.to_string()),
             Json::Object(_) => self.out.push_str("{}"),
             Json::Array(_) => self.out.push_str("[]"),
-            Json::String(s) if is_plain(s, b"_./=@,+-") => self.out.push_str(s),
+            Json::String(s) if is_plain_value(s) => self.out.push_str(s),
             Json::String(s) if s.contains('\n') => {
                 let block = block(s)?;
                 let (header, body) = block.split_once('\n').unwrap_or((&block, ""));
@@ -143,6 +143,22 @@ fn is_plain(s: &str, also: &[u8]) -> bool {
             .iter()
             .all(|b| b.is_ascii_alphanumeric() || also.contains(b))
         && !is_yaml11_word(s)
+}
+
+/// Whether a value string is certainly written plain: a plain word, which as a value may
+/// also hold `:` (never last, and never before a space, which a word has none of), or such
+/// a word after one or two dashes, as command-line flags are (`--web.listen-address=:9100`).
+/// A dash before a space, a digit or a dot would start a list item or a number.
+fn is_plain_value(s: &str) -> bool {
+    const ALSO: &[u8] = b"_./=@,+-:";
+    if s.ends_with(':') {
+        return false;
+    }
+    let word = s.strip_prefix("--").or_else(|| s.strip_prefix('-'));
+    match word {
+        Some(word) => is_plain(word, ALSO),
+        None => is_plain(s, ALSO),
+    }
 }
 
 /// The words that start with a letter and read as something other than a string: YAML 1.1
